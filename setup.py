@@ -1,0 +1,24 @@
+"""Packaging for sfvsr_plugin. The pinned stack is installed by `make install`."""
+from setuptools import find_packages, setup
+
+
+def read_version():
+    ns = {}
+    with open('sfvsr_plugin/version.py') as f:
+        exec(f.read(), ns)
+    return ns['__version__']
+
+
+setup(
+    name='sfvsr_plugin',
+    version=read_version(),
+    description='Store-and-fetch space-time video super-resolution (SFNet) '
+    'as an MMagic plugin',
+    long_description=open('README.md').read(),
+    long_description_content_type='text/markdown',
+    packages=find_packages(include=['sfvsr_plugin', 'sfvsr_plugin.*']),
+    python_requires='>=3.9',
+    install_requires=['mmagic==1.2.0', 'mmcv>=2.0.0,<2.2.0', 'mmengine>=0.10'],
+    license='Apache-2.0',
+    zip_safe=False,
+)

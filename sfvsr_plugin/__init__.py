@@ -1,0 +1,15 @@
+"""SFNet: store-and-fetch space-time video super-resolution for MMagic.
+
+Importing this package registers its components into MMagic's registries
+(``mmagic.registry.MODELS``, ``DATASETS``, ``TRANSFORMS``) and makes
+mmengine's checkpoint loading work with weights-only unpickling (see
+:mod:`sfvsr_plugin.checkpoint`).
+"""
+from .checkpoint import register_weights_only_loading
+from .version import __version__
+
+register_weights_only_loading()
+
+from . import models  # noqa: E402,F401  (registers into mmagic.registry)
+
+__all__ = ['__version__']

@@ -1,0 +1,67 @@
+"""Adjacent fetch block AF: deformable alignment of a neighbour's state."""
+import torch
+from mmagic.registry import MODELS
+from torch import nn
+
+from .blocks import conv3x3, lrelu
+
+
+@MODELS.register_module()
+class AdjacentFetch(nn.Module):
+    """Aligns an adjacent hidden state to the current feature.
+
+    Paper: "Adjacent Fetch Block" (AF in eq. 2-3), a temporally-deformable
+    alignment as in TDAN (Tian et al. 2020): offsets and modulation masks are
+    predicted from the current feature and the neighbour's hidden state, and
+    a modulated deformable convolution samples the hidden state with them.
+    The paper warns that offsets "overflow" on large motion, so they are
+    bounded by ``max_residue_magnitude * tanh`` (BasicVSR++), and the offset
+    head starts at zero: training begins from the identity sampling grid.
+
+    Args:
+        mid_channels (int): Channels of feature and hidden state. Default: 64.
+        deform_groups (int): Deformable groups. Default: 8.
+        max_residue_magnitude (float): Bound on every offset, in LR pixels.
+            Default: 10.
+        kernel_size (int): Kernel of the deformable conv. Default: 3.
+
+    Shapes: ``feat, hidden: (n, c, h, w) -> aligned hidden (n, c, h, w)``.
+    """
+
+    def __init__(self,
+                 mid_channels: int = 64,
+                 deform_groups: int = 8,
+                 max_residue_magnitude: float = 10.,
+                 kernel_size: int = 3):
+        super().__init__()
+        # mmcv.ops loads a compiled extension: import it only when building.
+        from mmcv.ops import ModulatedDeformConv2d
+        if mid_channels % deform_groups:
+            raise ValueError(f'mid_channels ({mid_channels}) must be divisible '
+                             f'by deform_groups ({deform_groups})')
+        self.deform_groups = deform_groups
+        self.max_residue_magnitude = max_residue_magnitude
+        taps = deform_groups * kernel_size * kernel_size
+        self.conv_offset = nn.Sequential(
+            conv3x3(2 * mid_channels, mid_channels), lrelu(),
+            conv3x3(mid_channels, mid_channels), lrelu(),
+            conv3x3(mid_channels, mid_channels), lrelu(),
+            conv3x3(mid_channels, 3 * taps))
+        self.deform_conv = ModulatedDeformConv2d(
+            mid_channels,
+            mid_channels,
+            kernel_size,
+            padding=kernel_size // 2,
+            deform_groups=deform_groups)
+        self.init_weights()
+
+    def init_weights(self) -> None:
+        # Zero offsets and masks of 0.5: identity sampling at the start.
+        nn.init.zeros_(self.conv_offset[-1].weight)
+        nn.init.zeros_(self.conv_offset[-1].bias)
+
+    def forward(self, feat: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+        out = self.conv_offset(torch.cat([hidden, feat], dim=1))
+        o1, o2, mask = torch.chunk(out, 3, dim=1)
+        offset = self.max_residue_magnitude * torch.tanh(torch.cat([o1, o2], 1))
+        return self.deform_conv(hidden, offset, torch.sigmoid(mask))

@@ -1,0 +1,100 @@
+"""Small building blocks shared by SFNet's components."""
+from typing import List
+
+import torch
+from torch import nn
+
+
+def conv3x3(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
+    return nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=True)
+
+
+def lrelu() -> nn.LeakyReLU:
+    return nn.LeakyReLU(negative_slope=0.1, inplace=True)
+
+
+class ResidualBlock(nn.Module):
+    """Conv-ReLU-Conv with an identity skip and no batch norm (EDSR, BasicVSR).
+
+    Args:
+        channels (int): Channels in and out.
+
+    Shapes: ``(n, c, h, w) -> (n, c, h, w)``.
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv1 = conv3x3(channels, channels)
+        self.conv2 = conv3x3(channels, channels)
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv2(self.relu(self.conv1(x)))
+
+
+def residual_blocks(channels: int, num_blocks: int) -> nn.Sequential:
+    return nn.Sequential(*[ResidualBlock(channels) for _ in range(num_blocks)])
+
+
+class FusionResidualBlock(nn.Module):
+    """Progressive fusion residual block of PFNL with one branch per input.
+
+    Paper: Yi et al. 2019 (PFNL), Fig. 4: every branch is convolved on its
+    own (3x3), all branches are merged (1x1) into one shared feature, which is
+    concatenated back onto each branch and convolved again (3x3); each branch
+    keeps an identity skip. The merge lets every branch see all the others.
+
+    Args:
+        channels (int): Channels of every branch.
+        num_branches (int): Number of inputs fused.
+
+    Shapes: a list of ``num_branches`` tensors ``(n, c, h, w)`` in and out.
+    """
+
+    def __init__(self, channels: int, num_branches: int):
+        super().__init__()
+        self.num_branches = num_branches
+        self.conv_branch = nn.ModuleList(
+            [conv3x3(channels, channels) for _ in range(num_branches)])
+        self.conv_merge = nn.Conv2d(num_branches * channels, channels, 1)
+        self.conv_fuse = nn.ModuleList(
+            [conv3x3(2 * channels, channels) for _ in range(num_branches)])
+        self.act = lrelu()
+
+    def forward(self, branches: List[torch.Tensor]) -> List[torch.Tensor]:
+        if len(branches) != self.num_branches:
+            raise ValueError(f'FusionResidualBlock expects {self.num_branches} '
+                             f'branches, got {len(branches)}')
+        feats = [self.act(conv(b)) for conv, b in zip(self.conv_branch, branches)]
+        merged = self.act(self.conv_merge(torch.cat(feats, dim=1)))
+        return [
+            b + self.act(conv(torch.cat([f, merged], dim=1)))
+            for conv, b, f in zip(self.conv_fuse, branches, feats)
+        ]
+
+
+class PixelShuffleUpsampler(nn.Module):
+    """``log2(scale)`` stages of Conv(c -> 4c), PixelShuffle(2), LeakyReLU.
+
+    Args:
+        channels (int): Channels in and out.
+        scale (int): Power of two (1 gives an identity).
+
+    Shapes: ``(n, c, h, w) -> (n, c, scale*h, scale*w)``.
+    """
+
+    def __init__(self, channels: int, scale: int):
+        super().__init__()
+        if scale < 1 or scale & (scale - 1):
+            raise ValueError(f'upscale factor must be a power of 2, got {scale}')
+        layers = []
+        for _ in range(scale.bit_length() - 1):
+            layers += [
+                nn.Conv2d(channels, 4 * channels, 3, 1, 1),
+                nn.PixelShuffle(2),
+                lrelu()
+            ]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)

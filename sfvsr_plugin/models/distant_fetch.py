@@ -1,0 +1,171 @@
+"""Distant fetch block DF (eq. 4-6, Fig. 4)."""
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmagic.registry import MODELS
+from torch import nn
+
+from .blocks import conv3x3, lrelu
+
+DIRECTIONS = ('backward', 'forward')
+
+
+@MODELS.register_module()
+class DistantFetch(nn.Module):
+    """Fetches from stored states by attention at 1/8 resolution.
+
+    Paper: eq. 4 (encoder E), eq. 5 (fetch), eq. 6 (decoder D) and Fig. 4.
+    The encoder brings stored states to keys and values and the current
+    feature to a query, all at ``1/2**num_scales`` resolution (1/8 by
+    default), where the large motion between distant frames spans few
+    positions. Each query position attends to every position of every
+    stored frame (eq. 5 with the learnable temperature δ); the result is
+    decoded back to full resolution by a decoder of its own per container.
+
+    Eq. 5 runs through ``torch.nn.functional.scaled_dot_product_attention``
+    (fused, never materialises the affinity matrix); ``attend(...,
+    fused=False)`` is the plain matmul-softmax reference. Keys and values of
+    a stored state do not depend on the query, so a recurrent module encodes
+    each state once (``encode_memory``) and reuses it at every later frame.
+
+    Args:
+        mid_channels (int): Channels of features and states. Default: 64.
+        key_channels (int): Channels of keys and queries. Default: 64.
+        directions (Sequence[str]): Containers this block reads, a subset of
+            ``('backward', 'forward')``; one decoder each. Default: both.
+        num_scales (int): Stride-2 stages of the encoder (3 -> 1/8).
+            Default: 3.
+
+    Shapes: ``feat (n, c, h, w)``; any ``h, w`` (padded to a multiple of
+    ``2**num_scales`` and cropped back).
+    """
+
+    def __init__(self,
+                 mid_channels: int = 64,
+                 key_channels: int = 64,
+                 directions: Sequence[str] = DIRECTIONS,
+                 num_scales: int = 3):
+        super().__init__()
+        directions = tuple(directions)
+        if not directions or set(directions) - set(DIRECTIONS):
+            raise ValueError(f'directions must be a non-empty subset of '
+                             f'{DIRECTIONS}, got {directions}')
+        self.directions = directions
+        self.factor = 2**num_scales
+
+        def encoder():
+            layers = []
+            for _ in range(num_scales):
+                layers += [conv3x3(mid_channels, mid_channels, stride=2), lrelu()]
+            return nn.Sequential(*layers)
+
+        # Memory and query have encoders of their own (as in STM, Oh et al.
+        # 2019): a stored state and a fresh feature are different things.
+        self.memory_encoder = encoder()
+        self.key_head = conv3x3(mid_channels, key_channels)
+        self.value_head = conv3x3(mid_channels, mid_channels)
+        self.query_encoder = encoder()
+        self.query_head = conv3x3(mid_channels, key_channels)
+        # δ of eq. 5, kept positive through its log; starts at sqrt(d) as in
+        # scaled dot-product attention.
+        self.log_delta = nn.Parameter(
+            torch.tensor(0.5 * math.log(key_channels)))
+
+        def decoder():
+            layers = []
+            for _ in range(num_scales):
+                layers += [
+                    nn.Conv2d(mid_channels, 4 * mid_channels, 3, 1, 1),
+                    nn.PixelShuffle(2),
+                    lrelu()
+                ]
+            return nn.Sequential(*layers, conv3x3(mid_channels, mid_channels))
+
+        self.decoders = nn.ModuleDict({d: decoder() for d in directions})
+
+    @property
+    def delta(self) -> torch.Tensor:
+        return self.log_delta.exp()
+
+    def _pad(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        ph, pw = -h % self.factor, -w % self.factor
+        if ph or pw:
+            # Replicate, not zeros: zero borders would look like content.
+            x = F.pad(x, (0, pw, 0, ph), mode='replicate')
+        return x
+
+    def encode_memory(self, state: torch.Tensor
+                      ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """E of eq. 4 for one stored state ``(n, c, h, w)``.
+
+        Returns:
+            tuple: key ``(n, key_channels, h/8, w/8)`` and value
+            ``(n, c, h/8, w/8)`` (sizes rounded up).
+        """
+        x = self.memory_encoder(self._pad(state))
+        return self.key_head(x), self.value_head(x)
+
+    def encode_query(self, feat: torch.Tensor) -> torch.Tensor:
+        return self.query_head(self.query_encoder(self._pad(feat)))
+
+    def attend(self, query: torch.Tensor, keys: torch.Tensor,
+               values: torch.Tensor, fused: bool = True) -> torch.Tensor:
+        """Eq. 5: ``V · softmax(K · Q / δ)`` over all stored positions.
+
+        Args:
+            query (Tensor): ``(n, d, h, w)``.
+            keys (Tensor): ``(n, m, d, h, w)``, m stored frames.
+            values (Tensor): ``(n, m, c, h, w)``.
+            fused (bool): Use PyTorch's fused attention. Default: True.
+
+        Returns:
+            Tensor: ``(n, c, h, w)``.
+        """
+        n, d, h, w = query.shape
+        c = values.size(2)
+        q = (query / self.delta).flatten(2).transpose(1, 2)  # (n, hw, d)
+        k = keys.permute(0, 1, 3, 4, 2).reshape(n, -1, d)  # (n, m*hw, d)
+        v = values.permute(0, 1, 3, 4, 2).reshape(n, -1, c)  # (n, m*hw, c)
+        if fused:
+            out = F.scaled_dot_product_attention(
+                q.unsqueeze(1), k.unsqueeze(1), v.unsqueeze(1),
+                scale=1.0).squeeze(1)
+        else:
+            out = torch.softmax(q @ k.transpose(1, 2), dim=-1) @ v
+        return out.transpose(1, 2).reshape(n, c, h, w)
+
+    def forward(
+        self, feat: torch.Tensor,
+        memories: Dict[str, List[Tuple[int, torch.Tensor, torch.Tensor]]]
+    ) -> Dict[str, Optional[torch.Tensor]]:
+        """Fetch from each container.
+
+        Args:
+            feat (Tensor): Current feature ``(n, c, h, w)``.
+            memories (dict): Per direction, a list of ``(frame index, key,
+                value)`` from ``encode_memory``; the index is only carried
+                for bookkeeping.
+
+        Returns:
+            dict: Per direction in ``self.directions``, the decoded output
+            ``O^db`` / ``O^df`` ``(n, c, h, w)``, or None when that container
+            had nothing to fetch (an empty container costs nothing).
+        """
+        h, w = feat.shape[-2:]
+        query = None
+        outputs = {}
+        for direction in self.directions:
+            entries = memories.get(direction) or []
+            if not entries:
+                outputs[direction] = None
+                continue
+            if query is None:
+                query = self.encode_query(feat)
+            keys = torch.stack([e[1] for e in entries], dim=1)
+            values = torch.stack([e[2] for e in entries], dim=1)
+            fetched = self.attend(query, keys, values)
+            outputs[direction] = self.decoders[direction](fetched)[..., :h, :w]
+        return outputs

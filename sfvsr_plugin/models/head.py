@@ -1,0 +1,81 @@
+"""Progressive fusion and reconstruction F&R (Fig. 3, eq. 7 outputs)."""
+from typing import Tuple
+
+import torch
+from mmagic.registry import MODELS
+from torch import nn
+
+from .blocks import PixelShuffleUpsampler, conv3x3, lrelu, residual_blocks
+
+
+class Reconstruction(nn.Sequential):
+    """Two x2 pixel-shuffle stages, then Conv-LeakyReLU-Conv to an image.
+
+    Shapes: ``(n, c, h, w) -> (n, out_channels, scale*h, scale*w)``.
+    """
+
+    def __init__(self, mid_channels: int, out_channels: int, scale: int):
+        super().__init__(
+            PixelShuffleUpsampler(mid_channels, scale),
+            conv3x3(mid_channels, mid_channels), lrelu(),
+            conv3x3(mid_channels, out_channels))
+
+
+@MODELS.register_module()
+class FusionReconstructionHead(nn.Module):
+    """Turns BRM and FRM states into the HR frame, its structure and detail.
+
+    Paper: "Fusion and Reconstruction Network" and eq. 7; hybrid fusion as in
+    YOGO (Hu et al. 2022b). Backward states learn the structure component
+    (the bicubic up of the bicubic down of a frame), forward states the
+    detail component (the residual), progressively: the detail branch is fed
+    the fused structure feature too, so details are refined on top of
+    structures. ``S = base + R_s(f_s)``, where ``base`` is the bicubic x4 of
+    the LR frame (for an odd frame exactly the structure of its ground truth
+    up to the kernel), ``D = R_d(f_d)`` and ``I = S + D``.
+
+    Args:
+        mid_channels (int): Channels of the hidden states. Default: 64.
+        out_channels (int): Image channels. Default: 3.
+        num_blocks (int): Residual blocks in each fusion branch. Default: 2.
+        upscale_factor (int): Power of two. Default: 4.
+    """
+
+    def __init__(self,
+                 mid_channels: int = 64,
+                 out_channels: int = 3,
+                 num_blocks: int = 2,
+                 upscale_factor: int = 4):
+        super().__init__()
+        self.structure_fusion = nn.Sequential(
+            conv3x3(mid_channels, mid_channels), lrelu(),
+            residual_blocks(mid_channels, num_blocks))
+        self.detail_fusion = nn.Sequential(
+            nn.Conv2d(2 * mid_channels, mid_channels, 1), lrelu(),
+            residual_blocks(mid_channels, num_blocks))
+        self.structure_reconstruction = Reconstruction(
+            mid_channels, out_channels, upscale_factor)
+        self.detail_reconstruction = Reconstruction(mid_channels,
+                                                    out_channels,
+                                                    upscale_factor)
+
+    def forward(
+        self, hidden_backward: torch.Tensor, hidden_forward: torch.Tensor,
+        base: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """
+        Args:
+            hidden_backward (Tensor): BRM states ``(n, c, h, w)``.
+            hidden_forward (Tensor): FRM states ``(n, c, h, w)``.
+            base (Tensor): Upsampled LR frames ``(n, 3, s*h, s*w)``.
+
+        Returns:
+            tuple: frames I, structures S and details D, each
+            ``(n, 3, s*h, s*w)``.
+        """
+        structure_feat = self.structure_fusion(hidden_backward)
+        detail_feat = self.detail_fusion(
+            torch.cat([hidden_forward, structure_feat], dim=1))
+        structure = base + self.structure_reconstruction(structure_feat)
+        detail = self.detail_reconstruction(detail_feat)
+        return structure + detail, structure, detail

@@ -1,0 +1,210 @@
+"""Backward and forward recurrent modules BRM and FRM (eq. 2-3)."""
+import copy
+from typing import Dict, Optional, Sequence, Tuple
+
+import torch
+from mmagic.registry import MODELS
+from torch import nn
+
+from .container import StoreFetchContainer, fetch_range
+
+CONTAINER_CHOICES = {
+    'both': ('backward', 'forward'),
+    'none': (),
+    'backward': ('backward', ),
+    'forward': ('forward', ),
+}
+
+
+def parse_containers(containers) -> Tuple[str, ...]:
+    """'both' | 'none' | 'backward' | 'forward' or a tuple of directions."""
+    if isinstance(containers, str):
+        if containers not in CONTAINER_CHOICES:
+            raise ValueError(f'containers must be one of '
+                             f'{sorted(CONTAINER_CHOICES)}, got {containers!r}')
+        return CONTAINER_CHOICES[containers]
+    containers = tuple(containers)
+    if set(containers) - {'backward', 'forward'}:
+        raise ValueError(f'unknown container direction in {containers}')
+    return tuple(d for d in ('backward', 'forward') if d in containers)
+
+
+def _build(cfg: Optional[dict], **defaults) -> Optional[nn.Module]:
+    if cfg is None:
+        return None
+    cfg = copy.deepcopy(cfg)
+    for key, value in defaults.items():
+        cfg.setdefault(key, value)
+    return MODELS.build(cfg)
+
+
+class StoreFetchRecurrentModule(nn.Module):
+    """One recurrent pass over all frames with store-and-fetch.
+
+    Paper: eq. 2 (``direction='backward'``, BRM) and eq. 3
+    (``direction='forward'``, FRM). The two differ only in the order of the
+    frames and in what they fetch:
+
+    - BRM at frame k: AF aligns its own hidden state of frame k+1; DF reads
+      its own container C^b at frames >= k+2; candidates ``[H^ab, O^db]``.
+    - FRM at frame k: AF aligns its own hidden state of frame k-1 and BRM's
+      of frame k+1; DF reads its own container C^f at frames <= k-2 and
+      BRM's C^b at frames >= k+2; candidates ``[H^af, H^ab, O^df, O^db]``.
+
+    DS turns the candidates and the current feature into H (the next
+    frame's adjacent state) and c, which U stores in this module's container.
+    Adjacent states start at zero and containers empty (paper, eq. 3 text).
+
+    Ablations: ``adjacent_fetch=None`` feeds the unaligned adjacent states
+    (Table 4, "directly concatenate"); ``distant_fetch=None`` with containers
+    feeds the mean of the fetched states; ``containers`` picks which
+    containers exist at all (Table 5).
+
+    Args:
+        direction (str): 'backward' (BRM) or 'forward' (FRM).
+        mid_channels (int): Channels of features and states. Default: 64.
+        adjacent_fetch (dict, optional): Config of AF, one instance per
+            adjacent source.
+        distant_fetch (dict, optional): Config of DF.
+        dynamic_selection (dict): Config of DS (or ``DirectFusion``).
+        containers: Which containers exist, see ``parse_containers``.
+        container_capacity (int, optional): Most states one fetch reads.
+    """
+
+    def __init__(self,
+                 direction: str,
+                 mid_channels: int = 64,
+                 adjacent_fetch: Optional[dict] = dict(type='AdjacentFetch'),
+                 distant_fetch: Optional[dict] = dict(type='DistantFetch'),
+                 dynamic_selection: dict = dict(type='DynamicSelection'),
+                 containers='both',
+                 container_capacity: Optional[int] = None):
+        super().__init__()
+        if direction not in ('backward', 'forward'):
+            raise ValueError(f"direction must be 'backward' or 'forward', "
+                             f'got {direction!r}')
+        self.direction = direction
+        self.container_capacity = container_capacity
+        containers = parse_containers(containers)
+        # Sources in the paper's candidate order (H^af, H^ab, O^df, O^db).
+        wanted = ('backward', ) if direction == 'backward' else ('forward',
+                                                                   'backward')
+        self.adjacent_sources = wanted
+        self.distant_sources = tuple(d for d in wanted if d in containers)
+        self.stores = direction in containers
+
+        self.adjacent_fetch = None
+        if adjacent_fetch is not None:
+            self.adjacent_fetch = nn.ModuleDict({
+                src: _build(adjacent_fetch, mid_channels=mid_channels)
+                for src in self.adjacent_sources
+            })
+        self.distant_fetch = None
+        if distant_fetch is not None and self.distant_sources:
+            self.distant_fetch = _build(
+                distant_fetch,
+                mid_channels=mid_channels,
+                directions=self.distant_sources)
+        self.dynamic_selection = _build(
+            dynamic_selection,
+            mid_channels=mid_channels,
+            num_candidates=len(self.adjacent_sources) +
+            len(self.distant_sources))
+
+    def forward(
+        self,
+        feats: torch.Tensor,
+        backward_hidden: Optional[torch.Tensor] = None,
+        backward_container: Optional[StoreFetchContainer] = None
+    ) -> Tuple[torch.Tensor, StoreFetchContainer]:
+        """
+        Args:
+            feats (Tensor): Features of all frames ``(n, T, c, h, w)``.
+            backward_hidden (Tensor, optional): BRM's hidden states
+                ``(n, T, c, h, w)``; FRM only.
+            backward_container (StoreFetchContainer, optional): BRM's
+                container C^b; FRM only (and only if it exists).
+
+        Returns:
+            tuple: hidden states ``(n, T, c, h, w)`` and this module's
+            container (empty if this direction has none).
+        """
+        n, num_frames, c, h, w = feats.shape
+        forward_pass = self.direction == 'forward'
+        if forward_pass and backward_hidden is None:
+            raise ValueError('FRM needs the hidden states of BRM')
+        own = StoreFetchContainer(self.container_capacity)
+        containers: Dict[str, StoreFetchContainer] = {self.direction: own}
+        if forward_pass and 'backward' in self.distant_sources:
+            if backward_container is None:
+                raise ValueError('FRM reads the backward container, but BRM '
+                                 'passed none')
+            containers['backward'] = backward_container
+        # Keys/values of a stored state do not depend on the current frame:
+        # encode each once, at its first fetch, and reuse it.
+        kv_cache: Dict[Tuple[str, int], Tuple[torch.Tensor, ...]] = {}
+
+        zeros = feats.new_zeros(n, c, h, w)
+        order = range(num_frames) if forward_pass else range(
+            num_frames - 1, -1, -1)
+        hidden_prev = zeros
+        hiddens = [None] * num_frames
+        for k in order:
+            feat = feats[:, k]
+            candidates = []
+            for src in self.adjacent_sources:
+                if src == self.direction:
+                    adjacent = hidden_prev
+                else:  # FRM reads BRM's state of frame k+1
+                    adjacent = backward_hidden[:, k +
+                                               1] if k + 1 < num_frames else zeros
+                if self.adjacent_fetch is not None:
+                    adjacent = self.adjacent_fetch[src](feat, adjacent)
+                candidates.append(adjacent)
+
+            memories = {}
+            for src in self.distant_sources:
+                lo, hi = fetch_range(src, k, self.container_capacity)
+                entries = containers[src].fetch(lo, hi, near=k)
+                memories[src] = entries
+            if self.distant_fetch is not None:
+                encoded = {}
+                for src, entries in memories.items():
+                    encoded[src] = []
+                    for entry in entries:
+                        key = (src, entry.index)
+                        if key not in kv_cache:
+                            kv_cache[key] = self.distant_fetch.encode_memory(
+                                entry.state)
+                        encoded[src].append((entry.index, *kv_cache[key]))
+                fetched = self.distant_fetch(feat, encoded)
+                candidates += [fetched[src] for src in self.distant_sources]
+            else:
+                candidates += [
+                    torch.stack([e.state for e in memories[src]]).mean(0)
+                    if memories[src] else None
+                    for src in self.distant_sources
+                ]
+
+            hidden, state = self.dynamic_selection(candidates, feat)
+            if self.stores:
+                own.store(k, state)
+            hiddens[k] = hidden
+            hidden_prev = hidden
+        return torch.stack(hiddens, dim=1), own
+
+
+@MODELS.register_module()
+class BackwardRecurrentModule(StoreFetchRecurrentModule):
+    """BRM (eq. 2): runs from the last frame to the first."""
+
+    def __init__(self, **kwargs):
+        super().__init__(direction='backward', **kwargs)
+
+
+@MODELS.register_module()
+class ForwardRecurrentModule(StoreFetchRecurrentModule):
+    """FRM (eq. 3): runs from the first frame to the last after BRM."""
+
+    def __init__(self, **kwargs):
+        super().__init__(direction='forward', **kwargs)
