@@ -22,7 +22,8 @@ class DistantFetch(nn.Module):
     default), where the large motion between distant frames spans few
     positions. Each query position attends to every position of every
     stored frame (eq. 5 with the learnable temperature δ); the result is
-    decoded back to full resolution by a decoder of its own per container.
+    decoded back to full resolution by a decoder of its own per container
+    (``decoders['backward_container']``, ``decoders['forward_container']``).
 
     Eq. 5 runs through ``torch.nn.functional.scaled_dot_product_attention``
     (fused, never materialises the affinity matrix); ``attend(...,
@@ -83,7 +84,9 @@ class DistantFetch(nn.Module):
                 ]
             return nn.Sequential(*layers, conv3x3(mid_channels, mid_channels))
 
-        self.decoders = nn.ModuleDict({d: decoder() for d in directions})
+        # keyed '<direction>_container': nn.ModuleDict may not shadow .forward
+        self.decoders = nn.ModuleDict(
+            {f'{d}_container': decoder() for d in directions})
 
     @property
     def delta(self) -> torch.Tensor:
@@ -126,7 +129,10 @@ class DistantFetch(nn.Module):
         """
         n, d, h, w = query.shape
         c = values.size(2)
-        q = (query / self.delta).flatten(2).transpose(1, 2)  # (n, hw, d)
+        # The fused CPU/GPU kernels need unit stride in the last dimension;
+        # without .contiguous() SDPA silently falls back to the O(hw*m*hw)
+        # math path.
+        q = (query / self.delta).flatten(2).transpose(1, 2).contiguous()
         k = keys.permute(0, 1, 3, 4, 2).reshape(n, -1, d)  # (n, m*hw, d)
         v = values.permute(0, 1, 3, 4, 2).reshape(n, -1, c)  # (n, m*hw, c)
         if fused:
@@ -135,7 +141,7 @@ class DistantFetch(nn.Module):
                 scale=1.0).squeeze(1)
         else:
             out = torch.softmax(q @ k.transpose(1, 2), dim=-1) @ v
-        return out.transpose(1, 2).reshape(n, c, h, w)
+        return out.transpose(1, 2).reshape(n, c, h, w)  # (n, c, h, w)
 
     def forward(
         self, feat: torch.Tensor,
@@ -167,5 +173,6 @@ class DistantFetch(nn.Module):
             keys = torch.stack([e[1] for e in entries], dim=1)
             values = torch.stack([e[2] for e in entries], dim=1)
             fetched = self.attend(query, keys, values)
-            outputs[direction] = self.decoders[direction](fetched)[..., :h, :w]
+            decoder = self.decoders[f'{direction}_container']
+            outputs[direction] = decoder(fetched)[..., :h, :w]
         return outputs

@@ -64,7 +64,7 @@ class DynamicSelection(nn.Module):
         mid_channels (int): Channels. Default: 64.
         num_candidates (int): Candidates per frame; set by the recurrent
             module that owns this block. Default: 4.
-        num_blocks (int): Fusion residual blocks. Default: 4.
+        num_blocks (int): Fusion residual blocks. Default: 12.
         num_heads (int): Heads of each DSA. Default: 1.
         use_selection (bool): False gives the paper's "direct fusion"
             ablation (Table 4, models a-d): no DSA, candidates fused as they
@@ -74,7 +74,7 @@ class DynamicSelection(nn.Module):
     def __init__(self,
                  mid_channels: int = 64,
                  num_candidates: int = 4,
-                 num_blocks: int = 4,
+                 num_blocks: int = 12,
                  num_heads: int = 1,
                  use_selection: bool = True):
         super().__init__()

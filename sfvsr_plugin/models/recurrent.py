@@ -95,8 +95,10 @@ class StoreFetchRecurrentModule(nn.Module):
 
         self.adjacent_fetch = None
         if adjacent_fetch is not None:
+            # keyed '<source>_hidden': nn.ModuleDict may not shadow .forward
             self.adjacent_fetch = nn.ModuleDict({
-                src: _build(adjacent_fetch, mid_channels=mid_channels)
+                f'{src}_hidden': _build(adjacent_fetch,
+                                        mid_channels=mid_channels)
                 for src in self.adjacent_sources
             })
         self.distant_fetch = None
@@ -159,7 +161,7 @@ class StoreFetchRecurrentModule(nn.Module):
                     adjacent = backward_hidden[:, k +
                                                1] if k + 1 < num_frames else zeros
                 if self.adjacent_fetch is not None:
-                    adjacent = self.adjacent_fetch[src](feat, adjacent)
+                    adjacent = self.adjacent_fetch[f'{src}_hidden'](feat, adjacent)
                 candidates.append(adjacent)
 
             memories = {}

@@ -64,7 +64,7 @@ class SFNet(BaseModule):
                  distant_fetch: Optional[dict] = dict(
                      type='DistantFetch', key_channels=64),
                  dynamic_selection: dict = dict(
-                     type='DynamicSelection', num_blocks=4),
+                     type='DynamicSelection', num_blocks=12),
                  head: dict = dict(type='FusionReconstructionHead'),
                  containers: Union[str, Tuple[str, ...]] = 'both',
                  container_capacity: Optional[int] = None,

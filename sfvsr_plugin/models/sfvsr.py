@@ -1,0 +1,113 @@
+"""SFVSR: the MMagic editor that trains and evaluates SFNet (eq. 7)."""
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmagic.models.base_models import BaseEditModel
+from mmagic.registry import MODELS
+from mmagic.structures import DataSample
+
+
+def structure_detail(frames: torch.Tensor, scale: int = 4):
+    """Split frames into structure and detail components (eq. 7).
+
+    The structure of a frame is the bicubic upsampling of its bicubic x
+    ``scale`` downsampling (antialiased, as MATLAB's ``imresize``); the detail
+    is the residual, so ``structure + detail == frames``.
+
+    Shapes: ``(..., c, h, w)`` in; two tensors of the same shape out.
+    """
+    shape = frames.shape
+    flat = frames.reshape(-1, *shape[-3:])
+    h, w = shape[-2:]
+    small = F.interpolate(
+        flat, size=(max(1, h // scale), max(1, w // scale)), mode='bicubic',
+        align_corners=False, antialias=True)
+    structure = F.interpolate(
+        small, size=(h, w), mode='bicubic', align_corners=False)
+    structure = structure.reshape(shape)
+    return structure, frames - structure
+
+
+@MODELS.register_module()
+class SFVSR(BaseEditModel):
+    """Editor of SFNet for ST-VSR, S-VSR and T-VSR.
+
+    Paper: eq. 7. The loss sums, over all output frames, the Charbonnier
+    penalty ``sqrt(x^2 + w^2)`` (w = 1e-3) of the HR frames, of their details
+    and of their structures. ``pixel_loss`` gives ``ρ`` averaged over the
+    elements of a batch; multiplying by the number of frames makes it the
+    paper's sum over frames.
+
+    Args:
+        generator (dict): The net, usually ``dict(type='SFNet', ...)``. It
+            must accept ``return_components=True`` and return ``(I, S, D)``.
+        pixel_loss (dict): ``ρ``. Default: MMagic's ``CharbonnierLoss`` with
+            ``eps = w^2 = 1e-6``.
+        structure_weight (float): Weight of the structure term. Default: 1.
+        detail_weight (float): Weight of the detail term. Default: 1.
+        scale (int): Down/up scale of the structure component. Default: 4.
+        train_cfg, test_cfg, init_cfg, data_preprocessor: as in
+            ``BaseEditModel``.
+    """
+
+    def __init__(self,
+                 generator: dict,
+                 pixel_loss: dict = dict(
+                     type='CharbonnierLoss', loss_weight=1.0, eps=1e-6,
+                     reduction='mean'),
+                 structure_weight: float = 1.0,
+                 detail_weight: float = 1.0,
+                 scale: int = 4,
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None):
+        super().__init__(
+            generator=generator,
+            pixel_loss=pixel_loss,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            init_cfg=init_cfg,
+            data_preprocessor=data_preprocessor)
+        self.structure_weight = structure_weight
+        self.detail_weight = detail_weight
+        self.scale = scale
+
+    def forward_train(self,
+                      inputs: torch.Tensor,
+                      data_samples: Optional[List[DataSample]] = None,
+                      **kwargs) -> Dict[str, torch.Tensor]:
+        """Eq. 7 on a batch: ``inputs (n, t, c, h, w)``, GT ``(n, T, c, H, W)``.
+        """
+        out, structure, detail = self.generator(
+            inputs, return_components=True, **kwargs)
+        gt = data_samples.gt_img
+        if gt.shape != out.shape:
+            raise ValueError(
+                f'ground truth of shape {tuple(gt.shape)} does not match the '
+                f'output {tuple(out.shape)} for inputs {tuple(inputs.shape)}: '
+                'check the frame sampling (t inputs give 2t-1 outputs in '
+                'ST-VSR) and that GT is exactly the scale of LR')
+        gt_structure, gt_detail = structure_detail(gt, self.scale)
+        num_frames = gt.size(1)
+        return dict(
+            loss_img=num_frames * self.pixel_loss(out, gt),
+            loss_structure=num_frames * self.structure_weight *
+            self.pixel_loss(structure, gt_structure),
+            loss_detail=num_frames * self.detail_weight *
+            self.pixel_loss(detail, gt_detail))
+
+    def forward_inference(self,
+                          inputs: torch.Tensor,
+                          data_samples: Optional[List[DataSample]] = None,
+                          **kwargs) -> DataSample:
+        """All output frames; the middle one when the GT is one image (T-VSR).
+        """
+        feats = self.forward_tensor(inputs, data_samples, **kwargs)
+        feats = self.data_preprocessor.destruct(feats, data_samples)
+        gt = data_samples.gt_img if data_samples is not None and \
+            'gt_img' in data_samples else None
+        if gt is not None and gt.ndim == 4 and feats.ndim == 5:
+            feats = feats[:, feats.size(1) // 2]
+        return DataSample(pred_img=feats.cpu())

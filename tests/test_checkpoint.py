@@ -1,0 +1,143 @@
+"""Checkpoints written by mmengine's Runner load again under torch >= 2.6
+with weights-only unpickling kept on (issue: `--resume`, `load_from`)."""
+import os
+import os.path as osp
+import pickle
+
+import pytest
+import torch
+from mmengine.model import BaseModel
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
+from torch import nn
+from torch.utils.data import Dataset
+
+from sfvsr_plugin.checkpoint import (UnsafeCheckpointError,
+                                     allow_checkpoint_globals,
+                                     load_weights_only)
+
+
+class ToyModel(BaseModel):
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 1)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        out = self.fc(inputs)
+        if mode == 'loss':
+            return dict(loss=(out - inputs.sum(1, keepdim=True)).pow(2).mean())
+        return out
+
+
+class ToyData(Dataset):
+    metainfo = dict(name='toy', scale=4)
+
+    def __len__(self):
+        return 16
+
+    def __getitem__(self, i):
+        g = torch.Generator().manual_seed(i)
+        return dict(inputs=torch.randn(4, generator=g))
+
+
+def make_runner(work_dir, max_iters, **kwargs):
+    return Runner(
+        model=ToyModel(),
+        work_dir=work_dir,
+        train_dataloader=dict(
+            dataset=ToyData(),
+            batch_size=2,
+            sampler=dict(type='DefaultSampler', shuffle=True),
+            collate_fn=dict(type='default_collate')),
+        optim_wrapper=dict(optimizer=dict(type='Adamax', lr=1e-2)),
+        param_scheduler=dict(
+            type='CosineAnnealingLR', T_max=max_iters, eta_min=1e-7,
+            by_epoch=False),
+        train_cfg=dict(by_epoch=False, max_iters=max_iters, val_interval=100),
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False),
+            logger=dict(type='LoggerHook', interval=1)),
+        randomness=dict(seed=123),
+        **kwargs)
+
+
+def test_runner_checkpoint_resumes_under_weights_only(tmp_path):
+    straight = make_runner(str(tmp_path / 'a'), 4)
+    straight.train()
+    final = {k: v.clone() for k, v in straight.model.state_dict().items()}
+    ckpt = str(tmp_path / 'a' / 'iter_2.pth')
+    # the file really holds mmengine's non-tensor objects
+    raw = torch.load(ckpt, weights_only=False)
+    assert type(raw['message_hub']['log_scalars']['train/loss']).__name__ \
+        == 'HistoryBuffer'
+
+    resumed = make_runner(str(tmp_path / 'b'), 4, resume=True, load_from=ckpt)
+    resumed.train()
+    assert resumed.iter == 4
+    for k, v in resumed.model.state_dict().items():
+        torch.testing.assert_close(v, final[k])
+    # message hub came back with its HistoryBuffers
+    hub = resumed.message_hub.get_scalar('train/loss')
+    assert len(hub.data[0]) == 4
+
+
+def test_load_from_only_loads_weights(tmp_path):
+    runner = make_runner(str(tmp_path / 'a'), 2)
+    runner.train()
+    ckpt = str(tmp_path / 'a' / 'iter_2.pth')
+    state = _load_checkpoint(ckpt, map_location='cpu')
+    assert set(state) >= {'meta', 'state_dict', 'message_hub', 'optimizer'}
+
+
+class NotAllowed:
+
+    def __init__(self, x=1):
+        self.x = x
+
+
+class RunsCode:
+
+    def __reduce__(self):
+        return (os.system, ('echo this must never run',))
+
+
+def test_unexpected_global_is_refused_with_its_name(tmp_path):
+    path = str(tmp_path / 'foreign.pth')
+    torch.save({'state_dict': {}, 'meta': {'obj': NotAllowed()}}, path)
+    name = f'{__name__}.NotAllowed'
+    with pytest.raises(UnsafeCheckpointError) as info:
+        _load_checkpoint(path)  # mmengine's path, as the Runner uses it
+    msg = str(info.value)
+    assert name in msg and 'allow_checkpoint_globals' in msg
+    assert isinstance(info.value, pickle.UnpicklingError)
+
+    allow_checkpoint_globals(name)  # the documented way out, for trusted files
+    assert load_weights_only(path)['meta']['obj'].x == 1
+
+
+def test_code_running_checkpoint_is_refused(tmp_path, capfd):
+    path = str(tmp_path / 'evil.pth')
+    torch.save({'meta': RunsCode()}, path)
+    with pytest.raises(UnsafeCheckpointError, match='system'):
+        _load_checkpoint(path)
+    assert 'must never run' not in capfd.readouterr().out
+
+
+def test_restricted_getattr_blocks_other_attributes(tmp_path):
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    class Sneaky:
+
+        def __reduce__(self):
+            return (getattr, (HistoryBuffer, '__init__'))
+
+    path = str(tmp_path / 'sneaky.pth')
+    torch.save({'meta': Sneaky()}, path)
+    with pytest.raises(UnsafeCheckpointError, match="'__init__'"):
+        _load_checkpoint(path)
+
+
+def test_missing_checkpoint_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        _load_checkpoint(osp.join(str(tmp_path), 'nope.pth'))

@@ -1,0 +1,130 @@
+import pytest
+import torch
+from mmagic.registry import MODELS
+from mmengine.registry import DefaultScope
+
+from sfvsr_plugin.models.container import StoreFetchContainer, fetch_range
+
+
+@pytest.mark.parametrize('cfg', [
+    dict(type='SFFeatureExtractor', mid_channels=8, num_blocks=1),
+    dict(type='AdjacentFetch', mid_channels=8, deform_groups=2),
+    dict(type='DistantFetch', mid_channels=8, key_channels=4),
+    dict(type='DynamicSelection', mid_channels=8, num_candidates=2,
+         num_blocks=1),
+    dict(type='DynamicSelectionAttention', mid_channels=8, num_heads=2),
+    dict(type='DirectFusion', mid_channels=8, num_candidates=3, num_blocks=1),
+    dict(type='FusionReconstructionHead', mid_channels=8, num_blocks=1),
+    dict(type='BackwardRecurrentModule', mid_channels=8,
+         adjacent_fetch=dict(type='AdjacentFetch', deform_groups=2),
+         dynamic_selection=dict(type='DynamicSelection', num_blocks=1)),
+    dict(type='ForwardRecurrentModule', mid_channels=8,
+         adjacent_fetch=dict(type='AdjacentFetch', deform_groups=2),
+         dynamic_selection=dict(type='DynamicSelection', num_blocks=1)),
+    dict(type='StoreFetchContainer', capacity=3),
+    dict(type='SFNet', mid_channels=8),
+])
+def test_builds_in_mmagic_scope(cfg):
+    with DefaultScope.overwrite_default_scope('mmagic'):
+        obj = MODELS.build(cfg)
+    assert type(obj).__name__ == cfg['type']
+
+
+def test_adjacent_fetch_starts_as_identity_sampling():
+    af = MODELS.build(dict(type='AdjacentFetch', mid_channels=8,
+                           deform_groups=2))
+    feat, hidden = torch.rand(1, 8, 6, 6), torch.rand(1, 8, 6, 6)
+    out = af(feat, hidden)
+    # zero offsets, masks 0.5: a plain conv with half the weight
+    ref = torch.nn.functional.conv2d(
+        hidden, 0.5 * af.deform_conv.weight, af.deform_conv.bias, padding=1)
+    torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-4)
+
+
+def test_adjacent_fetch_offsets_are_bounded():
+    af = MODELS.build(dict(type='AdjacentFetch', mid_channels=8,
+                           deform_groups=2, max_residue_magnitude=3))
+    torch.nn.init.normal_(af.conv_offset[-1].weight, std=100)
+    seen = {}
+    original = af.deform_conv.forward
+
+    def forward(x, offset, mask):
+        seen['offset'] = offset
+        return original(x, offset, mask)
+
+    af.deform_conv.forward = forward
+    af(torch.rand(1, 8, 6, 6), torch.rand(1, 8, 6, 6))
+    assert seen['offset'].abs().max() <= 3
+    assert seen['offset'].abs().max() > 2.9  # saturated, not clipped to 0
+
+
+def test_distant_fetch_fused_matches_reference():
+    df = MODELS.build(dict(type='DistantFetch', mid_channels=16,
+                           key_channels=8))
+    with torch.no_grad():
+        df.log_delta.fill_(0.7)
+    q = torch.randn(2, 8, 3, 5)
+    k = torch.randn(2, 6, 8, 3, 5)
+    v = torch.randn(2, 6, 16, 3, 5)
+    fused = df.attend(q, k, v, fused=True)
+    ref = df.attend(q, k, v, fused=False)
+    assert fused.shape == (2, 16, 3, 5)
+    assert (fused - ref).abs().max() < 1e-5
+    # written out by hand: softmax over all m*h*w stored positions
+    qf = (q / df.delta).flatten(2).transpose(1, 2)
+    kf = k.permute(0, 1, 3, 4, 2).reshape(2, -1, 8)
+    vf = v.permute(0, 1, 3, 4, 2).reshape(2, -1, 16)
+    manual = torch.softmax(qf @ kf.transpose(1, 2), -1) @ vf
+    assert (fused - manual.transpose(1, 2).reshape(2, 16, 3, 5)).abs().max() < 1e-5
+
+
+def test_distant_fetch_sizes_and_empty_container():
+    df = MODELS.build(dict(type='DistantFetch', mid_channels=8,
+                           key_channels=4))
+    feat = torch.rand(1, 8, 13, 7)  # not multiples of 8
+    key, value = df.encode_memory(torch.rand(1, 8, 13, 7))
+    assert key.shape == (1, 4, 2, 1) and value.shape == (1, 8, 2, 1)
+    out = df(feat, {'backward': [(3, key, value)], 'forward': []})
+    assert out['backward'].shape == (1, 8, 13, 7)
+    assert out['forward'] is None
+    calls = []
+    df.query_encoder.register_forward_hook(lambda *a: calls.append(1))
+    assert df(feat, {}) == {'backward': None, 'forward': None}
+    assert not calls  # an empty container costs nothing
+
+
+def test_dynamic_selection_softmax_ignores_missing_candidates():
+    ds = MODELS.build(dict(type='DynamicSelection', mid_channels=8,
+                           num_candidates=3, num_blocks=1))
+    feat = torch.rand(1, 8, 4, 4)
+    cands = [torch.rand(1, 8, 4, 4), None, torch.rand(1, 8, 4, 4)]
+    selected = ds.select(cands, feat)
+    assert torch.equal(selected[1], torch.zeros(1, 8, 4, 4))
+    # weights of present candidates sum to one at every position
+    w0 = selected[0] / cands[0]
+    w2 = selected[2] / cands[2]
+    torch.testing.assert_close(w0 + w2, torch.ones_like(w0))
+    hidden, state = ds(cands, feat)
+    assert hidden.shape == state.shape == (1, 8, 4, 4)
+    with pytest.raises(ValueError, match='expected 3 candidates'):
+        ds(cands[:2], feat)
+
+
+def test_container_store_fetch_and_capacity():
+    c = StoreFetchContainer()
+    assert len(c) == 0 and c.fetch() == []
+    for i in [5, 4, 3, 2, 1]:
+        c.store(i, torch.full((1, ), float(i)))
+    assert [e.index for e in c.fetch(3, None)] == [3, 4, 5]
+    assert [e.index for e in c.fetch(None, 2)] == [1, 2]
+    with pytest.raises(KeyError):
+        c.store(3, torch.zeros(1))
+    bounded = StoreFetchContainer(capacity=2)
+    for i in range(6):
+        bounded.store(i, torch.zeros(1))
+    assert [e.index for e in bounded.fetch(None, 3, near=5)] == [2, 3]
+    assert [e.index for e in bounded.fetch(1, None, near=0)] == [1, 2]
+    assert fetch_range('backward', 3, None) == (5, None)
+    assert fetch_range('forward', 3, 2) == (0, 1)
+    with pytest.raises(ValueError):
+        StoreFetchContainer(capacity=0)

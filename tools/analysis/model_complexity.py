@@ -1,0 +1,147 @@
+"""Parameters and FLOPs of SFNet, and the memory of the distant fetch.
+
+Usage:
+    python tools/analysis/model_complexity.py [CONFIG] [--frames 4]
+        [--shape 64 112] [--df-frames 32] [--df-shape 180 320]
+
+Without CONFIG the default SFNet (the paper's model) is measured. FLOPs are
+counted on the paper's timing input, 4 LR frames of 112x64 (Table 1), by
+``torch.utils.flop_counter`` for all aten ops plus the modulated deformable
+convs of mmcv, which that counter cannot see (2*k*k*c_in*c_out per output
+position). One multiply-add = 2 FLOPs.
+
+The distant-fetch memory check runs eq. 5 at 1/8 resolution against
+``--df-frames`` stored states, once with the fused attention SDPA and once
+with the explicit affinity matrix, each in a fresh process, and prints the
+peak resident memory each one added.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections import OrderedDict
+
+import torch
+
+
+def build_model(config):
+    import sfvsr_plugin  # noqa: F401
+    from mmagic.registry import MODELS
+    if config is None:
+        return MODELS.build(dict(type='SFNet'))
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    model_cfg = cfg.model
+    # an editor config: measure its generator
+    return MODELS.build(model_cfg.get('generator', model_cfg))
+
+
+def count_params(model):
+    groups = OrderedDict()
+    for name, p in model.named_parameters():
+        key = '.'.join(name.split('.')[:2])
+        groups[key] = groups.get(key, 0) + p.numel()
+    return sum(groups.values()), groups
+
+
+def count_flops(model, frames, h, w):
+    from mmcv.ops import ModulatedDeformConv2d
+    from torch.utils.flop_counter import FlopCounterMode
+    dcn_flops = []
+
+    def hook(module, inputs, output):
+        k = module.kernel_size[0] * module.kernel_size[1]
+        cin = module.in_channels // module.groups
+        dcn_flops.append(2 * k * cin * output.numel())
+
+    handles = [
+        m.register_forward_hook(hook) for m in model.modules()
+        if isinstance(m, ModulatedDeformConv2d)
+    ]
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        model(torch.rand(1, frames, 3, h, w))
+    for handle in handles:
+        handle.remove()
+    return counter.get_total_flops() + sum(dcn_flops), sum(dcn_flops)
+
+
+DF_CHILD = r'''
+import json, sys, torch
+from sfvsr_plugin.models import DistantFetch
+m, h, w, fused = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == '1'
+torch.manual_seed(0)
+df = DistantFetch(mid_channels=64, key_channels=64).eval()
+h8, w8 = -(-h // 8), -(-w // 8)
+q = torch.randn(1, 64, h8, w8); k = torch.randn(1, m, 64, h8, w8); v = torch.randn(1, m, 64, h8, w8)
+def status_kib(field):
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1])
+def reset_peak():  # Linux: writing 5 resets VmHWM, the peak resident size
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')
+with torch.no_grad():
+    df.attend(q[..., :1, :1], k[..., :1, :1], v[..., :1, :1], fused=fused)  # load kernels
+    reset_peak()
+    base = status_kib('VmRSS')
+    out = df.attend(q, k, v, fused=fused)
+    peak = status_kib('VmHWM')
+print(json.dumps(dict(positions=h8 * w8, keys=m * h8 * w8, added_mib=max(0, peak - base) / 1024,
+                      affinity_mib=h8 * w8 * m * h8 * w8 * 4 / 2**20)))
+'''
+
+
+def distant_fetch_memory(frames, h, w):
+    results = {}
+    for fused in (True, False):
+        out = subprocess.run(
+            [sys.executable, '-c', DF_CHILD, str(frames), str(h), str(w),
+             '1' if fused else '0'],
+            capture_output=True, text=True, check=True,
+            env=dict(os.environ, OMP_NUM_THREADS='1'))
+        results['fused' if fused else 'reference'] = json.loads(
+            out.stdout.strip().splitlines()[-1])
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', nargs='?', help='config file (optional)')
+    parser.add_argument('--frames', type=int, default=4, help='input frames')
+    parser.add_argument('--shape', type=int, nargs=2, default=[64, 112],
+                        metavar=('H', 'W'), help='LR frame size')
+    parser.add_argument('--df-frames', type=int, default=32,
+                        help='stored states for the distant-fetch check')
+    parser.add_argument('--df-shape', type=int, nargs=2, default=[180, 320],
+                        metavar=('H', 'W'), help='LR size for that check')
+    parser.add_argument('--no-df', action='store_true',
+                        help='skip the distant-fetch memory check')
+    args = parser.parse_args()
+
+    model = build_model(args.config).eval()
+    total, groups = count_params(model)
+    print(f'SFNet parameters: {total / 1e6:.2f} M (paper, Table 1: 16.4 M)')
+    for key, n in groups.items():
+        print(f'  {key:45s} {n / 1e6:7.3f} M')
+    h, w = args.shape
+    flops, dcn = count_flops(model, args.frames, h, w)
+    print(f'FLOPs for {args.frames} LR frames of {w}x{h} -> '
+          f'{2 * args.frames - 1} HR frames of {4 * w}x{4 * h}: '
+          f'{flops / 1e9:.1f} GFLOPs ({dcn / 1e9:.1f} in deformable convs)')
+    if not args.no_df:
+        dh, dw = args.df_shape
+        res = distant_fetch_memory(args.df_frames, dh, dw)
+        f, r = res['fused'], res['reference']
+        print(f'Distant fetch, {args.df_frames} stored states of a {dw}x{dh} '
+              f'LR frame at 1/8 resolution ({f["positions"]} query positions '
+              f'x {f["keys"]} keys; affinity matrix {f["affinity_mib"]:.1f} '
+              'MiB):')
+        print(f'  fused SDPA peak memory added:       {f["added_mib"]:8.1f} MiB')
+        print(f'  matmul-softmax peak memory added:   {r["added_mib"]:8.1f} MiB')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,60 @@
+"""Evaluate a checkpoint with MMagic's runner (MMagic's test.py arguments).
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
+        [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
+
+``--out`` writes the metrics (json, yaml or pkl by extension).
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+import mmengine
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from train import prepare_cfg  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test (and eval) an editor')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and results')
+    parser.add_argument('--out', help='file to write the metrics to')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value pairs')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
+    cfg = prepare_cfg(args)
+    cfg.load_from = args.checkpoint
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    if args.out and runner.rank == 0:
+        mmengine.mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
+        mmengine.dump({k: float(v) for k, v in metrics.items()}, args.out)
+        print(f'metrics written to {args.out}')
+    return metrics
+
+
+if __name__ == '__main__':
+    main()
