@@ -10,6 +10,6 @@ from .version import __version__
 
 register_weights_only_loading()
 
-from . import models  # noqa: E402,F401  (registers into mmagic.registry)
+from . import datasets, models  # noqa: E402,F401  (register into mmagic)
 
 __all__ = ['__version__']
