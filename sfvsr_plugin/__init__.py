@@ -1,7 +1,8 @@
 """SFNet: store-and-fetch space-time video super-resolution for MMagic.
 
 Importing this package registers its components into MMagic's registries
-(``mmagic.registry.MODELS``, ``DATASETS``, ``TRANSFORMS``) and makes
+(``mmagic.registry.MODELS``, ``DATASETS``, ``TRANSFORMS``,
+``METRICS``) and makes
 mmengine's checkpoint loading work with weights-only unpickling (see
 :mod:`sfvsr_plugin.checkpoint`).
 """
@@ -10,6 +11,6 @@ from .version import __version__
 
 register_weights_only_loading()
 
-from . import datasets, models  # noqa: E402,F401  (register into mmagic)
+from . import datasets, evaluation, models  # noqa: E402,F401  (registries)
 
 __all__ = ['__version__']

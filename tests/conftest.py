@@ -5,8 +5,12 @@ import sfvsr_plugin  # noqa: F401  (registers components)
 
 
 @pytest.fixture(autouse=True)
-def _seed():
+def _seed_and_scope():
+    """Every test runs seeded and in mmagic's scope, as a config would."""
+    from mmengine.registry import DefaultScope
     torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmagic'):
+        yield
 
 
 def tiny_sfnet_cfg(**overrides):
