@@ -1,4 +1,4 @@
-"""Packaging for sfvsr_plugin. The pinned stack is installed by `make install`."""
+"""Packaging for sfvsr_plugin (`make install` installs the pinned stack)."""
 from setuptools import find_packages, setup
 
 

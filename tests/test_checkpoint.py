@@ -52,7 +52,9 @@ def make_runner(work_dir, max_iters, **kwargs):
             collate_fn=dict(type='default_collate')),
         optim_wrapper=dict(optimizer=dict(type='Adamax', lr=1e-2)),
         param_scheduler=dict(
-            type='CosineAnnealingLR', T_max=max_iters, eta_min=1e-7,
+            type='CosineAnnealingLR',
+            T_max=max_iters,
+            eta_min=1e-7,
             by_epoch=False),
         train_cfg=dict(by_epoch=False, max_iters=max_iters, val_interval=100),
         default_hooks=dict(
@@ -99,7 +101,7 @@ class NotAllowed:
 class RunsCode:
 
     def __reduce__(self):
-        return (os.system, ('echo this must never run',))
+        return (os.system, ('echo this must never run', ))
 
 
 def test_unexpected_global_is_refused_with_its_name(tmp_path):

@@ -6,7 +6,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope, init_default_scope
 
-CFG = osp.join(osp.dirname(__file__), 'data', 'configs', 'tiny_sfnet_mmagic.py')
+CFG = osp.join(
+    osp.dirname(__file__), 'data', 'configs', 'tiny_sfnet_mmagic.py')
 
 
 def test_config_with_custom_imports_and_mmagic_base_builds():
@@ -28,5 +29,7 @@ def test_custom_imports_alone_registers_the_plugin():
             f'cfg = Config.fromfile({CFG!r})\n'
             "print(MODELS.get('SFNet').__module__)\n")
     out = subprocess.run([sys.executable, '-c', code],
-                         capture_output=True, text=True, check=True).stdout
+                         capture_output=True,
+                         text=True,
+                         check=True).stdout
     assert out.strip() == 'sfvsr_plugin.models.sfnet'

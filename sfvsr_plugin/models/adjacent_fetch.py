@@ -37,8 +37,9 @@ class AdjacentFetch(nn.Module):
         # mmcv.ops loads a compiled extension: import it only when building.
         from mmcv.ops import ModulatedDeformConv2d
         if mid_channels % deform_groups:
-            raise ValueError(f'mid_channels ({mid_channels}) must be divisible '
-                             f'by deform_groups ({deform_groups})')
+            raise ValueError(
+                f'mid_channels ({mid_channels}) must be divisible '
+                f'by deform_groups ({deform_groups})')
         self.deform_groups = deform_groups
         self.max_residue_magnitude = max_residue_magnitude
         taps = deform_groups * kernel_size * kernel_size
@@ -60,8 +61,10 @@ class AdjacentFetch(nn.Module):
         nn.init.zeros_(self.conv_offset[-1].weight)
         nn.init.zeros_(self.conv_offset[-1].bias)
 
-    def forward(self, feat: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+    def forward(self, feat: torch.Tensor,
+                hidden: torch.Tensor) -> torch.Tensor:
         out = self.conv_offset(torch.cat([hidden, feat], dim=1))
         o1, o2, mask = torch.chunk(out, 3, dim=1)
-        offset = self.max_residue_magnitude * torch.tanh(torch.cat([o1, o2], 1))
+        offset = self.max_residue_magnitude * torch.tanh(
+            torch.cat([o1, o2], 1))
         return self.deform_conv(hidden, offset, torch.sigmoid(mask))

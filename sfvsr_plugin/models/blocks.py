@@ -63,9 +63,12 @@ class FusionResidualBlock(nn.Module):
 
     def forward(self, branches: List[torch.Tensor]) -> List[torch.Tensor]:
         if len(branches) != self.num_branches:
-            raise ValueError(f'FusionResidualBlock expects {self.num_branches} '
-                             f'branches, got {len(branches)}')
-        feats = [self.act(conv(b)) for conv, b in zip(self.conv_branch, branches)]
+            raise ValueError(
+                f'FusionResidualBlock expects {self.num_branches} '
+                f'branches, got {len(branches)}')
+        feats = [
+            self.act(conv(b)) for conv, b in zip(self.conv_branch, branches)
+        ]
         merged = self.act(self.conv_merge(torch.cat(feats, dim=1)))
         return [
             b + self.act(conv(torch.cat([f, merged], dim=1)))
@@ -86,7 +89,8 @@ class PixelShuffleUpsampler(nn.Module):
     def __init__(self, channels: int, scale: int):
         super().__init__()
         if scale < 1 or scale & (scale - 1):
-            raise ValueError(f'upscale factor must be a power of 2, got {scale}')
+            raise ValueError(
+                f'upscale factor must be a power of 2, got {scale}')
         layers = []
         for _ in range(scale.bit_length() - 1):
             layers += [

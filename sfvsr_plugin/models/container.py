@@ -60,7 +60,9 @@ class StoreFetchContainer:
         for index in [i for i in self._states if not lo <= i <= hi]:
             del self._states[index]
 
-    def fetch(self, lo: Optional[int] = None, hi: Optional[int] = None,
+    def fetch(self,
+              lo: Optional[int] = None,
+              hi: Optional[int] = None,
               near: Optional[int] = None) -> List[StoredState]:
         """States of frames ``lo <= index <= hi`` in frame order.
 
@@ -73,12 +75,14 @@ class StoreFetchContainer:
         if self.capacity is not None and len(picked) > self.capacity:
             ref = near if near is not None else picked[len(picked) // 2]
             picked = sorted(
-                sorted(picked, key=lambda i: (abs(i - ref), i))[:self.capacity])
+                sorted(picked, key=lambda i:
+                       (abs(i - ref), i))[:self.capacity])
         return [StoredState(i, self._states[i]) for i in picked]
 
 
-def fetch_range(direction: str, frame: int,
-                capacity: Optional[int]) -> Tuple[Optional[int], Optional[int]]:
+def fetch_range(
+        direction: str, frame: int,
+        capacity: Optional[int]) -> Tuple[Optional[int], Optional[int]]:
     """Frame range DF reads at ``frame`` from the container of ``direction``.
 
     Paper: eq. 2-3 fetch C^b_{k+2} (states of frames >= k+2) and C^f_{k-2}

@@ -59,7 +59,10 @@ class DistantFetch(nn.Module):
         def encoder():
             layers = []
             for _ in range(num_scales):
-                layers += [conv3x3(mid_channels, mid_channels, stride=2), lrelu()]
+                layers += [
+                    conv3x3(mid_channels, mid_channels, stride=2),
+                    lrelu()
+                ]
             return nn.Sequential(*layers)
 
         # Memory and query have encoders of their own (as in STM, Oh et al.
@@ -86,7 +89,8 @@ class DistantFetch(nn.Module):
 
         # keyed '<direction>_container': nn.ModuleDict may not shadow .forward
         self.decoders = nn.ModuleDict(
-            {f'{d}_container': decoder() for d in directions})
+            {f'{d}_container': decoder()
+             for d in directions})
 
     @property
     def delta(self) -> torch.Tensor:
@@ -100,8 +104,8 @@ class DistantFetch(nn.Module):
             x = F.pad(x, (0, pw, 0, ph), mode='replicate')
         return x
 
-    def encode_memory(self, state: torch.Tensor
-                      ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def encode_memory(
+            self, state: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """E of eq. 4 for one stored state ``(n, c, h, w)``.
 
         Returns:
@@ -114,8 +118,11 @@ class DistantFetch(nn.Module):
     def encode_query(self, feat: torch.Tensor) -> torch.Tensor:
         return self.query_head(self.query_encoder(self._pad(feat)))
 
-    def attend(self, query: torch.Tensor, keys: torch.Tensor,
-               values: torch.Tensor, fused: bool = True) -> torch.Tensor:
+    def attend(self,
+               query: torch.Tensor,
+               keys: torch.Tensor,
+               values: torch.Tensor,
+               fused: bool = True) -> torch.Tensor:
         """Eq. 5: ``V · softmax(K · Q / δ)`` over all stored positions.
 
         Args:
@@ -144,8 +151,9 @@ class DistantFetch(nn.Module):
         return out.transpose(1, 2).reshape(n, c, h, w)  # (n, c, h, w)
 
     def forward(
-        self, feat: torch.Tensor,
-        memories: Dict[str, List[Tuple[int, torch.Tensor, torch.Tensor]]]
+        self, feat: torch.Tensor, memories: Dict[str,
+                                                 List[Tuple[int, torch.Tensor,
+                                                            torch.Tensor]]]
     ) -> Dict[str, Optional[torch.Tensor]]:
         """Fetch from each container.
 

@@ -30,8 +30,9 @@ class DynamicSelectionAttention(nn.Module):
     def __init__(self, mid_channels: int = 64, num_heads: int = 1):
         super().__init__()
         if mid_channels % num_heads:
-            raise ValueError(f'mid_channels ({mid_channels}) must be divisible '
-                             f'by num_heads ({num_heads})')
+            raise ValueError(
+                f'mid_channels ({mid_channels}) must be divisible '
+                f'by num_heads ({num_heads})')
         self.num_heads = num_heads
         self.query = conv3x3(mid_channels, mid_channels)
         self.key = conv3x3(mid_channels, mid_channels)
@@ -104,11 +105,12 @@ class DynamicSelection(nn.Module):
         if not self.use_selection:
             return [zeros if x is None else x for x in candidates]
         present = [i for i, x in enumerate(candidates) if x is not None]
-        logits = torch.stack([
-            self.attentions[i](candidates[i], feat) for i in present
-        ], dim=1)  # (n, k, heads, h, w)
-        weights = torch.softmax(logits, dim=1).repeat_interleave(
-            c // self.num_heads, dim=2)  # (n, k, c, h, w)
+        logits = torch.stack(
+            [self.attentions[i](candidates[i], feat) for i in present],
+            dim=1)  # (n, k, heads, h, w)
+        weights = torch.softmax(
+            logits, dim=1).repeat_interleave(
+                c // self.num_heads, dim=2)  # (n, k, c, h, w)
         selected = [zeros] * len(candidates)
         for j, i in enumerate(present):
             selected[i] = weights[:, j] * candidates[i]

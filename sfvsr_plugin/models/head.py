@@ -53,15 +53,15 @@ class FusionReconstructionHead(nn.Module):
         self.detail_fusion = nn.Sequential(
             nn.Conv2d(2 * mid_channels, mid_channels, 1), lrelu(),
             residual_blocks(mid_channels, num_blocks))
-        self.structure_reconstruction = Reconstruction(
-            mid_channels, out_channels, upscale_factor)
-        self.detail_reconstruction = Reconstruction(mid_channels,
-                                                    out_channels,
+        self.structure_reconstruction = Reconstruction(mid_channels,
+                                                       out_channels,
+                                                       upscale_factor)
+        self.detail_reconstruction = Reconstruction(mid_channels, out_channels,
                                                     upscale_factor)
 
     def forward(
-        self, hidden_backward: torch.Tensor, hidden_forward: torch.Tensor,
-        base: torch.Tensor
+            self, hidden_backward: torch.Tensor, hidden_forward: torch.Tensor,
+            base: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """
         Args:

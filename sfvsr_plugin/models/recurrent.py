@@ -1,6 +1,6 @@
 """Backward and forward recurrent modules BRM and FRM (eq. 2-3)."""
 import copy
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 from mmagic.registry import MODELS
@@ -20,8 +20,9 @@ def parse_containers(containers) -> Tuple[str, ...]:
     """'both' | 'none' | 'backward' | 'forward' or a tuple of directions."""
     if isinstance(containers, str):
         if containers not in CONTAINER_CHOICES:
-            raise ValueError(f'containers must be one of '
-                             f'{sorted(CONTAINER_CHOICES)}, got {containers!r}')
+            raise ValueError(
+                f'containers must be one of '
+                f'{sorted(CONTAINER_CHOICES)}, got {containers!r}')
         return CONTAINER_CHOICES[containers]
     containers = tuple(containers)
     if set(containers) - {'backward', 'forward'}:
@@ -88,7 +89,7 @@ class StoreFetchRecurrentModule(nn.Module):
         containers = parse_containers(containers)
         # Sources in the paper's candidate order (H^af, H^ab, O^df, O^db).
         wanted = ('backward', ) if direction == 'backward' else ('forward',
-                                                                   'backward')
+                                                                 'backward')
         self.adjacent_sources = wanted
         self.distant_sources = tuple(d for d in wanted if d in containers)
         self.stores = direction in containers
@@ -97,8 +98,8 @@ class StoreFetchRecurrentModule(nn.Module):
         if adjacent_fetch is not None:
             # keyed '<source>_hidden': nn.ModuleDict may not shadow .forward
             self.adjacent_fetch = nn.ModuleDict({
-                f'{src}_hidden': _build(adjacent_fetch,
-                                        mid_channels=mid_channels)
+                f'{src}_hidden':
+                _build(adjacent_fetch, mid_channels=mid_channels)
                 for src in self.adjacent_sources
             })
         self.distant_fetch = None
@@ -157,11 +158,13 @@ class StoreFetchRecurrentModule(nn.Module):
             for src in self.adjacent_sources:
                 if src == self.direction:
                     adjacent = hidden_prev
-                else:  # FRM reads BRM's state of frame k+1
-                    adjacent = backward_hidden[:, k +
-                                               1] if k + 1 < num_frames else zeros
+                elif k + 1 < num_frames:  # FRM reads BRM's state of k+1
+                    adjacent = backward_hidden[:, k + 1]
+                else:
+                    adjacent = zeros
                 if self.adjacent_fetch is not None:
-                    adjacent = self.adjacent_fetch[f'{src}_hidden'](feat, adjacent)
+                    adjacent = self.adjacent_fetch[f'{src}_hidden'](feat,
+                                                                    adjacent)
                 candidates.append(adjacent)
 
             memories = {}
@@ -184,8 +187,7 @@ class StoreFetchRecurrentModule(nn.Module):
             else:
                 candidates += [
                     torch.stack([e.state for e in memories[src]]).mean(0)
-                    if memories[src] else None
-                    for src in self.distant_sources
+                    if memories[src] else None for src in self.distant_sources
                 ]
 
             hidden, state = self.dynamic_selection(candidates, feat)

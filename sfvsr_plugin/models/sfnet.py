@@ -109,8 +109,9 @@ class SFNet(BaseModule):
                              f'got {shape}')
         n, t, c, h, w = lqs.shape
         if c != self.in_channels:
-            raise ValueError(f'SFNet was built for {self.in_channels} '
-                             f'channels, got {c} (input shape {tuple(lqs.shape)})')
+            raise ValueError(
+                f'SFNet was built for {self.in_channels} '
+                f'channels, got {c} (input shape {tuple(lqs.shape)})')
         if t < 1 or h < 1 or w < 1:
             raise ValueError(f'empty input of shape {tuple(lqs.shape)}')
 

@@ -21,8 +21,11 @@ def structure_detail(frames: torch.Tensor, scale: int = 4):
     flat = frames.reshape(-1, *shape[-3:])
     h, w = shape[-2:]
     small = F.interpolate(
-        flat, size=(max(1, h // scale), max(1, w // scale)), mode='bicubic',
-        align_corners=False, antialias=True)
+        flat,
+        size=(max(1, h // scale), max(1, w // scale)),
+        mode='bicubic',
+        align_corners=False,
+        antialias=True)
     structure = F.interpolate(
         small, size=(h, w), mode='bicubic', align_corners=False)
     structure = structure.reshape(shape)
@@ -54,7 +57,9 @@ class SFVSR(BaseEditModel):
     def __init__(self,
                  generator: dict,
                  pixel_loss: dict = dict(
-                     type='CharbonnierLoss', loss_weight=1.0, eps=1e-6,
+                     type='CharbonnierLoss',
+                     loss_weight=1.0,
+                     eps=1e-6,
                      reduction='mean'),
                  structure_weight: float = 1.0,
                  detail_weight: float = 1.0,
@@ -78,7 +83,9 @@ class SFVSR(BaseEditModel):
                       inputs: torch.Tensor,
                       data_samples: Optional[List[DataSample]] = None,
                       **kwargs) -> Dict[str, torch.Tensor]:
-        """Eq. 7 on a batch: ``inputs (n, t, c, h, w)``, GT ``(n, T, c, H, W)``.
+        """Eq. 7 on a batch.
+
+        Shapes: ``inputs (n, t, c, h, w)``; GT ``(n, T, c, H, W)``.
         """
         out, structure, detail = self.generator(
             inputs, return_components=True, **kwargs)

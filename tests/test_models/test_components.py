@@ -10,17 +10,24 @@ from sfvsr_plugin.models.container import StoreFetchContainer, fetch_range
     dict(type='SFFeatureExtractor', mid_channels=8, num_blocks=1),
     dict(type='AdjacentFetch', mid_channels=8, deform_groups=2),
     dict(type='DistantFetch', mid_channels=8, key_channels=4),
-    dict(type='DynamicSelection', mid_channels=8, num_candidates=2,
-         num_blocks=1),
+    dict(
+        type='DynamicSelection',
+        mid_channels=8,
+        num_candidates=2,
+        num_blocks=1),
     dict(type='DynamicSelectionAttention', mid_channels=8, num_heads=2),
     dict(type='DirectFusion', mid_channels=8, num_candidates=3, num_blocks=1),
     dict(type='FusionReconstructionHead', mid_channels=8, num_blocks=1),
-    dict(type='BackwardRecurrentModule', mid_channels=8,
-         adjacent_fetch=dict(type='AdjacentFetch', deform_groups=2),
-         dynamic_selection=dict(type='DynamicSelection', num_blocks=1)),
-    dict(type='ForwardRecurrentModule', mid_channels=8,
-         adjacent_fetch=dict(type='AdjacentFetch', deform_groups=2),
-         dynamic_selection=dict(type='DynamicSelection', num_blocks=1)),
+    dict(
+        type='BackwardRecurrentModule',
+        mid_channels=8,
+        adjacent_fetch=dict(type='AdjacentFetch', deform_groups=2),
+        dynamic_selection=dict(type='DynamicSelection', num_blocks=1)),
+    dict(
+        type='ForwardRecurrentModule',
+        mid_channels=8,
+        adjacent_fetch=dict(type='AdjacentFetch', deform_groups=2),
+        dynamic_selection=dict(type='DynamicSelection', num_blocks=1)),
     dict(type='StoreFetchContainer', capacity=3),
     dict(type='SFNet', mid_channels=8),
 ])
@@ -31,8 +38,8 @@ def test_builds_in_mmagic_scope(cfg):
 
 
 def test_adjacent_fetch_starts_as_identity_sampling():
-    af = MODELS.build(dict(type='AdjacentFetch', mid_channels=8,
-                           deform_groups=2))
+    af = MODELS.build(
+        dict(type='AdjacentFetch', mid_channels=8, deform_groups=2))
     feat, hidden = torch.rand(1, 8, 6, 6), torch.rand(1, 8, 6, 6)
     out = af(feat, hidden)
     # zero offsets, masks 0.5: a plain conv with half the weight
@@ -42,8 +49,12 @@ def test_adjacent_fetch_starts_as_identity_sampling():
 
 
 def test_adjacent_fetch_offsets_are_bounded():
-    af = MODELS.build(dict(type='AdjacentFetch', mid_channels=8,
-                           deform_groups=2, max_residue_magnitude=3))
+    af = MODELS.build(
+        dict(
+            type='AdjacentFetch',
+            mid_channels=8,
+            deform_groups=2,
+            max_residue_magnitude=3))
     torch.nn.init.normal_(af.conv_offset[-1].weight, std=100)
     seen = {}
     original = af.deform_conv.forward
@@ -59,8 +70,8 @@ def test_adjacent_fetch_offsets_are_bounded():
 
 
 def test_distant_fetch_fused_matches_reference():
-    df = MODELS.build(dict(type='DistantFetch', mid_channels=16,
-                           key_channels=8))
+    df = MODELS.build(
+        dict(type='DistantFetch', mid_channels=16, key_channels=8))
     with torch.no_grad():
         df.log_delta.fill_(0.7)
     q = torch.randn(2, 8, 3, 5)
@@ -75,12 +86,13 @@ def test_distant_fetch_fused_matches_reference():
     kf = k.permute(0, 1, 3, 4, 2).reshape(2, -1, 8)
     vf = v.permute(0, 1, 3, 4, 2).reshape(2, -1, 16)
     manual = torch.softmax(qf @ kf.transpose(1, 2), -1) @ vf
-    assert (fused - manual.transpose(1, 2).reshape(2, 16, 3, 5)).abs().max() < 1e-5
+    assert (fused -
+            manual.transpose(1, 2).reshape(2, 16, 3, 5)).abs().max() < 1e-5
 
 
 def test_distant_fetch_sizes_and_empty_container():
-    df = MODELS.build(dict(type='DistantFetch', mid_channels=8,
-                           key_channels=4))
+    df = MODELS.build(
+        dict(type='DistantFetch', mid_channels=8, key_channels=4))
     feat = torch.rand(1, 8, 13, 7)  # not multiples of 8
     key, value = df.encode_memory(torch.rand(1, 8, 13, 7))
     assert key.shape == (1, 4, 2, 1) and value.shape == (1, 8, 2, 1)
@@ -94,8 +106,12 @@ def test_distant_fetch_sizes_and_empty_container():
 
 
 def test_dynamic_selection_softmax_ignores_missing_candidates():
-    ds = MODELS.build(dict(type='DynamicSelection', mid_channels=8,
-                           num_candidates=3, num_blocks=1))
+    ds = MODELS.build(
+        dict(
+            type='DynamicSelection',
+            mid_channels=8,
+            num_candidates=3,
+            num_blocks=1))
     feat = torch.rand(1, 8, 4, 4)
     cands = [torch.rand(1, 8, 4, 4), None, torch.rand(1, 8, 4, 4)]
     selected = ds.select(cands, feat)

@@ -86,7 +86,8 @@ def test_perturbing_one_input_changes_only_reachable_states():
     assert changed == [k <= 2 * j + 1 for k in range(7)]
 
     # FRM with BRM's outputs held fixed: causal from the first changed frame.
-    hf, _ = net.forward_module(feats, backward_hidden=hb, backward_container=cb)
+    hf, _ = net.forward_module(
+        feats, backward_hidden=hb, backward_container=cb)
     hf2, _ = net.forward_module(
         feats2, backward_hidden=hb, backward_container=cb)
     changed = [(hf[:, k] - hf2[:, k]).abs().max() > 0 for k in range(7)]
@@ -105,8 +106,12 @@ def test_distant_fetch_reads_frames_two_or_more_away():
         original = module.forward
 
         def forward(feat, memories):
-            seen[name].append({d: [e[0] for e in m] for d, m in memories.items()})
+            seen[name].append({
+                d: [e[0] for e in m]
+                for d, m in memories.items()
+            })
             return original(feat, memories)
+
         module.forward = forward
 
     spy(net.backward_module.distant_fetch, 'backward')
@@ -152,7 +157,8 @@ def test_ablation_switches_change_the_parameter_set():
     variants = {
         'no_af': dict(adjacent_fetch=None),
         'no_df': dict(distant_fetch=None),
-        'no_ds': dict(dynamic_selection=dict(type='DirectFusion', num_blocks=1)),
+        'no_ds':
+        dict(dynamic_selection=dict(type='DirectFusion', num_blocks=1)),
         'no_bc': dict(containers='none'),
         'fwc': dict(containers='forward'),
         'bwc': dict(containers='backward'),
@@ -169,8 +175,8 @@ def test_ablation_switches_change_the_parameter_set():
     # Table 5: without containers there is nothing to fetch from at all.
     assert not any('distant_fetch' in n for n in p['no_bc'])
     # forward container only: BRM fetches nothing, FRM reads C^f only.
-    assert not any(n.startswith('backward_module.distant_fetch')
-                   for n in p['fwc'])
+    assert not any(
+        n.startswith('backward_module.distant_fetch') for n in p['fwc'])
     assert any('forward_module.distant_fetch.decoders.forward_container' in n
                for n in p['fwc'])
     assert not any('decoders.backward_container' in n for n in p['fwc'])

@@ -14,8 +14,9 @@ def make_batch(model, n=2, t=2, h=8, w=8, out_frames=None, train=True):
     out_frames = out_frames or 2 * t - 1
     samples = []
     for _ in range(n):
-        s = DataSample(gt_img=torch.randint(0, 256, (out_frames, 3, 4 * h,
-                                                      4 * w)).float())
+        s = DataSample(
+            gt_img=torch.randint(0, 256, (out_frames, 3, 4 * h,
+                                          4 * w)).float())
         s.set_metainfo(dict(gt_channel_order='rgb', img_channel_order='rgb'))
         samples.append(s)
     data = dict(
@@ -40,8 +41,10 @@ def test_structure_plus_detail_is_the_frame():
 
 def test_loss_is_eq7_summed_over_frames():
     model = MODELS.build(
-        dict(type='SFVSR', generator=tiny_sfnet_cfg(),
-             data_preprocessor=PREPROCESSOR))
+        dict(
+            type='SFVSR',
+            generator=tiny_sfnet_cfg(),
+            data_preprocessor=PREPROCESSOR))
     data = make_batch(model)
     losses = model(**data, mode='loss')
     assert set(losses) == {'loss_img', 'loss_structure', 'loss_detail'}
@@ -61,8 +64,10 @@ def test_loss_is_eq7_summed_over_frames():
 
 def test_gt_shape_mismatch_is_explained():
     model = MODELS.build(
-        dict(type='SFVSR', generator=tiny_sfnet_cfg(),
-             data_preprocessor=PREPROCESSOR))
+        dict(
+            type='SFVSR',
+            generator=tiny_sfnet_cfg(),
+            data_preprocessor=PREPROCESSOR))
     data = make_batch(model, out_frames=2)
     try:
         model(**data, mode='loss')
@@ -74,8 +79,10 @@ def test_gt_shape_mismatch_is_explained():
 
 def test_predict_packs_all_frames_for_metrics():
     model = MODELS.build(
-        dict(type='SFVSR', generator=tiny_sfnet_cfg(),
-             data_preprocessor=PREPROCESSOR)).eval()
+        dict(
+            type='SFVSR',
+            generator=tiny_sfnet_cfg(),
+            data_preprocessor=PREPROCESSOR)).eval()
     data = make_batch(model, n=1, t=3, train=False)
     with torch.no_grad():
         out = model(**data, mode='predict')
@@ -91,11 +98,12 @@ def test_sfnet_svsr_is_a_generator_for_mmagic_basicvsr():
         dict(
             type='BasicVSR',
             generator=tiny_sfnet_cfg(interpolate=False),
-            pixel_loss=dict(type='CharbonnierLoss', loss_weight=1.0,
-                            reduction='mean'),
+            pixel_loss=dict(
+                type='CharbonnierLoss', loss_weight=1.0, reduction='mean'),
             data_preprocessor=PREPROCESSOR))
     data = make_batch(model, t=3, out_frames=3)
     losses = model(**data, mode='loss')
     assert losses['loss'].ndim == 0 and torch.isfinite(losses['loss'])
     losses['loss'].backward()
-    assert model.generator.head.detail_reconstruction[-1].weight.grad is not None
+    assert model.generator.head.detail_reconstruction[
+        -1].weight.grad is not None

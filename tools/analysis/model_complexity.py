@@ -26,8 +26,9 @@ import torch
 
 
 def build_model(config):
-    import sfvsr_plugin  # noqa: F401
     from mmagic.registry import MODELS
+
+    import sfvsr_plugin  # noqa: F401
     if config is None:
         return MODELS.build(dict(type='SFNet'))
     from mmengine.config import Config
@@ -67,41 +68,57 @@ def count_flops(model, frames, h, w):
     return counter.get_total_flops() + sum(dcn_flops), sum(dcn_flops)
 
 
-DF_CHILD = r'''
-import json, sys, torch
-from sfvsr_plugin.models import DistantFetch
-m, h, w, fused = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == '1'
-torch.manual_seed(0)
-df = DistantFetch(mid_channels=64, key_channels=64).eval()
-h8, w8 = -(-h // 8), -(-w // 8)
-q = torch.randn(1, 64, h8, w8); k = torch.randn(1, m, 64, h8, w8); v = torch.randn(1, m, 64, h8, w8)
 def status_kib(field):
+    """A field of /proc/self/status in KiB (VmRSS: now, VmHWM: peak)."""
     with open('/proc/self/status') as f:
         for line in f:
             if line.startswith(field + ':'):
                 return int(line.split()[1])
-def reset_peak():  # Linux: writing 5 resets VmHWM, the peak resident size
+    raise KeyError(field)
+
+
+def reset_peak():
+    """Linux: writing 5 to clear_refs resets VmHWM, the peak resident size."""
     with open('/proc/self/clear_refs', 'w') as f:
         f.write('5')
-with torch.no_grad():
-    df.attend(q[..., :1, :1], k[..., :1, :1], v[..., :1, :1], fused=fused)  # load kernels
-    reset_peak()
-    base = status_kib('VmRSS')
-    out = df.attend(q, k, v, fused=fused)
-    peak = status_kib('VmHWM')
-print(json.dumps(dict(positions=h8 * w8, keys=m * h8 * w8, added_mib=max(0, peak - base) / 1024,
-                      affinity_mib=h8 * w8 * m * h8 * w8 * 4 / 2**20)))
-'''
+
+
+def measure_df_memory(frames, h, w, fused):
+    """Peak memory eq. 5 adds at 1/8 of an ``h x w`` frame (this process).
+    """
+    from sfvsr_plugin.models import DistantFetch
+    torch.manual_seed(0)
+    df = DistantFetch(mid_channels=64, key_channels=64).eval()
+    h8, w8 = -(-h // 8), -(-w // 8)
+    q = torch.randn(1, 64, h8, w8)
+    k = torch.randn(1, frames, 64, h8, w8)
+    v = torch.randn(1, frames, 64, h8, w8)
+    with torch.no_grad():
+        # load the kernels before measuring
+        df.attend(q[..., :1, :1], k[..., :1, :1], v[..., :1, :1], fused)
+        reset_peak()
+        base = status_kib('VmRSS')
+        df.attend(q, k, v, fused=fused)
+        peak = status_kib('VmHWM')
+    return dict(
+        positions=h8 * w8,
+        keys=frames * h8 * w8,
+        added_mib=max(0, peak - base) / 1024,
+        affinity_mib=h8 * w8 * frames * h8 * w8 * 4 / 2**20)
 
 
 def distant_fetch_memory(frames, h, w):
+    """Fused and reference eq. 5, each in a fresh process."""
     results = {}
     for fused in (True, False):
-        out = subprocess.run(
-            [sys.executable, '-c', DF_CHILD, str(frames), str(h), str(w),
-             '1' if fused else '0'],
-            capture_output=True, text=True, check=True,
-            env=dict(os.environ, OMP_NUM_THREADS='1'))
+        out = subprocess.run([
+            sys.executable, __file__, '--df-child',
+            f'{frames},{h},{w},{int(fused)}'
+        ],
+                             capture_output=True,
+                             text=True,
+                             check=True,
+                             env=dict(os.environ, OMP_NUM_THREADS='1'))
         results['fused' if fused else 'reference'] = json.loads(
             out.stdout.strip().splitlines()[-1])
     return results
@@ -111,15 +128,35 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', nargs='?', help='config file (optional)')
     parser.add_argument('--frames', type=int, default=4, help='input frames')
-    parser.add_argument('--shape', type=int, nargs=2, default=[64, 112],
-                        metavar=('H', 'W'), help='LR frame size')
-    parser.add_argument('--df-frames', type=int, default=32,
-                        help='stored states for the distant-fetch check')
-    parser.add_argument('--df-shape', type=int, nargs=2, default=[180, 320],
-                        metavar=('H', 'W'), help='LR size for that check')
-    parser.add_argument('--no-df', action='store_true',
-                        help='skip the distant-fetch memory check')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=[64, 112],
+        metavar=('H', 'W'),
+        help='LR frame size')
+    parser.add_argument(
+        '--df-frames',
+        type=int,
+        default=32,
+        help='stored states for the distant-fetch check')
+    parser.add_argument(
+        '--df-shape',
+        type=int,
+        nargs=2,
+        default=[180, 320],
+        metavar=('H', 'W'),
+        help='LR size for that check')
+    parser.add_argument(
+        '--no-df',
+        action='store_true',
+        help='skip the distant-fetch memory check')
+    parser.add_argument('--df-child', help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.df_child:  # one measurement, in its own process
+        frames, h, w, fused = map(int, args.df_child.split(','))
+        print(json.dumps(measure_df_memory(frames, h, w, bool(fused))))
+        return
 
     model = build_model(args.config).eval()
     total, groups = count_params(model)
@@ -139,8 +176,10 @@ def main():
               f'LR frame at 1/8 resolution ({f["positions"]} query positions '
               f'x {f["keys"]} keys; affinity matrix {f["affinity_mib"]:.1f} '
               'MiB):')
-        print(f'  fused SDPA peak memory added:       {f["added_mib"]:8.1f} MiB')
-        print(f'  matmul-softmax peak memory added:   {r["added_mib"]:8.1f} MiB')
+        print(
+            f'  fused SDPA peak memory added:       {f["added_mib"]:8.1f} MiB')
+        print(
+            f'  matmul-softmax peak memory added:   {r["added_mib"]:8.1f} MiB')
 
 
 if __name__ == '__main__':
