@@ -4,6 +4,7 @@ from mmagic.registry import MODELS
 from torch import nn
 
 from .blocks import conv3x3, lrelu
+from .deform_conv import modulated_deform_conv2d
 
 
 @MODELS.register_module()
@@ -24,6 +25,12 @@ class AdjacentFetch(nn.Module):
         max_residue_magnitude (float): Bound on every offset, in LR pixels.
             Default: 10.
         kernel_size (int): Kernel of the deformable conv. Default: 3.
+        deform_impl (str): Which implementation runs the deformable conv:
+            'mmcv' (mmcv's op), 'torch' (``deform_conv.py``, the same
+            operation with ``grid_sample``, several times faster on CPU) or
+            'auto' (mmcv on CUDA, torch on CPU). The parameters are mmcv's
+            ``ModulatedDeformConv2d`` either way, so checkpoints do not
+            depend on it. Default: 'auto'.
 
     Shapes: ``feat, hidden: (n, c, h, w) -> aligned hidden (n, c, h, w)``.
     """
@@ -32,8 +39,13 @@ class AdjacentFetch(nn.Module):
                  mid_channels: int = 64,
                  deform_groups: int = 8,
                  max_residue_magnitude: float = 10.,
-                 kernel_size: int = 3):
+                 kernel_size: int = 3,
+                 deform_impl: str = 'auto'):
         super().__init__()
+        if deform_impl not in ('auto', 'mmcv', 'torch'):
+            raise ValueError("deform_impl must be 'auto', 'mmcv' or 'torch', "
+                             f'got {deform_impl!r}')
+        self.deform_impl = deform_impl
         # mmcv.ops loads a compiled extension: import it only when building.
         from mmcv.ops import ModulatedDeformConv2d
         if mid_channels % deform_groups:
@@ -67,4 +79,14 @@ class AdjacentFetch(nn.Module):
         o1, o2, mask = torch.chunk(out, 3, dim=1)
         offset = self.max_residue_magnitude * torch.tanh(
             torch.cat([o1, o2], 1))
-        return self.deform_conv(hidden, offset, torch.sigmoid(mask))
+        mask = torch.sigmoid(mask)
+        impl = self.deform_impl
+        if impl == 'auto':
+            impl = 'mmcv' if hidden.is_cuda else 'torch'
+        if impl == 'mmcv':
+            return self.deform_conv(hidden, offset, mask)
+        dcn = self.deform_conv
+        return modulated_deform_conv2d(hidden, offset, mask, dcn.weight,
+                                       dcn.bias, dcn.stride[0],
+                                       dcn.padding[0], dcn.dilation[0],
+                                       self.deform_groups)

@@ -48,6 +48,41 @@ def test_adjacent_fetch_starts_as_identity_sampling():
     torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-4)
 
 
+@pytest.mark.parametrize('dg,h,w', [(2, 7, 9), (4, 6, 6), (1, 1, 5)])
+def test_torch_deform_conv_matches_mmcv(dg, h, w):
+    from mmcv.ops import ModulatedDeformConv2d
+
+    from sfvsr_plugin.models.deform_conv import modulated_deform_conv2d
+    conv = ModulatedDeformConv2d(8, 6, 3, padding=1, deform_groups=dg)
+    torch.nn.init.normal_(conv.bias)
+    x = torch.randn(2, 8, h, w, requires_grad=True)
+    # offsets of several pixels: samples fall between pixels and outside
+    offset = (3 * torch.randn(2, dg * 18, h, w)).requires_grad_()
+    mask = torch.rand(2, dg * 9, h, w, requires_grad=True)
+    ref = conv(x, offset, mask)
+    out = modulated_deform_conv2d(x, offset, mask, conv.weight, conv.bias,
+                                  1, 1, 1, dg)
+    torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-4)
+    inputs = [x, offset, mask, conv.weight, conv.bias]
+    g_ref = torch.autograd.grad(ref.square().sum(), inputs)
+    g_out = torch.autograd.grad(out.square().sum(), inputs)
+    for a, b in zip(g_out, g_ref):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
+def test_adjacent_fetch_implementations_agree():
+    af = MODELS.build(
+        dict(type='AdjacentFetch', mid_channels=8, deform_groups=2,
+             deform_impl='mmcv'))
+    torch.nn.init.normal_(af.conv_offset[-1].weight, std=0.1)
+    feat, hidden = torch.rand(1, 8, 6, 7), torch.rand(1, 8, 6, 7)
+    ref = af(feat, hidden)
+    af.deform_impl = 'torch'
+    torch.testing.assert_close(af(feat, hidden), ref, atol=1e-5, rtol=1e-4)
+    with pytest.raises(ValueError, match='deform_impl'):
+        MODELS.build(dict(type='AdjacentFetch', deform_impl='cuda'))
+
+
 def test_adjacent_fetch_offsets_are_bounded():
     af = MODELS.build(
         dict(
@@ -55,6 +90,7 @@ def test_adjacent_fetch_offsets_are_bounded():
             mid_channels=8,
             deform_groups=2,
             max_residue_magnitude=3))
+    af.deform_impl = 'mmcv'  # spy on mmcv's op below
     torch.nn.init.normal_(af.conv_offset[-1].weight, std=100)
     seen = {}
     original = af.deform_conv.forward
