@@ -90,6 +90,12 @@ class SFVSR(BaseEditModel):
         out, structure, detail = self.generator(
             inputs, return_components=True, **kwargs)
         gt = data_samples.gt_img
+        if gt.ndim == 4 and out.ndim == 5:
+            # T-VSR: one GT frame, the one inserted between the two inputs
+            mid = out.size(1) // 2
+            out, structure, detail = out[:, mid:mid + 1], \
+                structure[:, mid:mid + 1], detail[:, mid:mid + 1]
+            gt = gt.unsqueeze(1)
         if gt.shape != out.shape:
             raise ValueError(
                 f'ground truth of shape {tuple(gt.shape)} does not match the '

@@ -107,3 +107,30 @@ def test_sfnet_svsr_is_a_generator_for_mmagic_basicvsr():
     losses['loss'].backward()
     assert model.generator.head.detail_reconstruction[
         -1].weight.grad is not None
+
+
+def test_tvsr_loss_uses_the_inserted_middle_frame():
+    """T-VSR: two full-resolution frames in, the frame between them out."""
+    model = MODELS.build(
+        dict(
+            type='SFVSR',
+            generator=tiny_sfnet_cfg(upscale_factor=1),
+            data_preprocessor=PREPROCESSOR))
+    samples = []
+    for _ in range(2):
+        s = DataSample(gt_img=torch.randint(0, 256, (3, 16, 16)).float())
+        samples.append(s)
+    data = model.data_preprocessor(
+        dict(
+            inputs=[torch.randint(0, 256, (2, 3, 16, 16)).float()] * 2,
+            data_samples=samples),
+        training=True)
+    losses = model(**data, mode='loss')
+    out = model.generator(data['inputs'])
+    assert out.shape == (2, 3, 3, 16, 16)
+    gt = data['data_samples'].gt_img
+    rho = torch.sqrt((out[:, 1] - gt)**2 + 1e-6).mean()
+    torch.testing.assert_close(losses['loss_img'], rho)
+    model.eval()
+    pred = model(**data, mode='predict')
+    assert pred[0].output.pred_img.shape == (3, 16, 16)
