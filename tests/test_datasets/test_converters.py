@@ -1,0 +1,68 @@
+import os.path as osp
+import runpy
+
+import cv2
+import numpy as np
+import pytest
+
+from sfvsr_plugin.datasets import matlab_downsample
+
+TOOLS = osp.join(
+    osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters')
+
+
+def tool(name):
+    return runpy.run_path(osp.join(TOOLS, f'{name}.py'), run_name='tool')
+
+
+def test_make_lr_writes_mirror_tree(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    frames = {}
+    for rel in ('a/0001/im1.png', 'a/0001/im2.png', 'b/0003/im1.png'):
+        frames[rel] = rng.integers(0, 256, (32, 64, 3), np.uint8)
+        path = tmp_path / 'gt' / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(path), frames[rel])
+    rc = tool('make_lr')['main']([str(tmp_path / 'gt'), str(tmp_path / 'lr')])
+    assert rc == 0
+    assert 'make_lr: 3/3 frames' in capsys.readouterr().out
+    for rel, gt in frames.items():
+        lr = cv2.imread(str(tmp_path / 'lr' / rel))
+        assert np.array_equal(lr, matlab_downsample(gt, 4))
+
+
+def test_make_lr_refuses_sizes_not_divisible_by_4(tmp_path, capsys):
+    (tmp_path / 'gt' / 'c').mkdir(parents=True)
+    cv2.imwrite(str(tmp_path / 'gt/c/1.png'), np.zeros((32, 64, 3)))
+    cv2.imwrite(str(tmp_path / 'gt/c/2.png'), np.zeros((30, 64, 3)))
+    rc = tool('make_lr')['main']([str(tmp_path / 'gt'), str(tmp_path / 'lr')])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert 'c/2.png is 64x30 (w x h), not divisible by 4' in err
+    assert not (tmp_path / 'lr').exists()  # checked before writing
+
+
+def test_make_stand_in_and_make_lmdb_clis(tmp_path, capsys):
+    out = tmp_path / 'vimeo'
+    rc = tool('make_stand_in')['main']([
+        'septuplet',
+        str(out), '--num-clips', '3', '--gt-size', '32', '16', '--source',
+        'carphone'
+    ])
+    assert rc == 0
+    assert (out / 'medium_testset.txt').read_text() == '00001/0002\n'
+    lr = cv2.imread(str(out / 'sequences_BIx4/00001/0003/im7.png'))
+    assert lr.shape == (4, 8, 3)
+    rc = tool('make_lmdb')['main'](
+        [str(out / 'sequences'),
+         str(out / 'sequences_BIx4')])
+    assert rc == 0
+    meta = (out / 'sequences_BIx4.lmdb' / 'meta_info.txt').read_text()
+    assert meta.splitlines()[-1] == '00001/0003/im7.png (4,8,3) 1'
+    assert 'make_lmdb: 21/21 frames' in capsys.readouterr().out
+
+
+def test_stand_in_rejects_bad_sizes(tmp_path):
+    from sfvsr_plugin.datasets import make_vimeo_septuplet_stand_in
+    with pytest.raises(ValueError, match='not divisible by 4'):
+        make_vimeo_septuplet_stand_in(str(tmp_path), gt_size=(30, 16))
