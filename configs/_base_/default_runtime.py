@@ -23,7 +23,7 @@ visualizer = dict(
     type='ConcatImageVisualizer',
     vis_backends=vis_backends,
     fn_key='key',
-    img_keys=['gt_img', 'input', 'pred_img'],
+    img_keys=['input', 'pred_img', 'gt_img'],
     bgr2rgb=True)
 custom_hooks = [dict(type='BasicVisualizationHook', interval=1)]
 

@@ -17,9 +17,12 @@ model = dict(
         dynamic_selection=dict(num_blocks=2),
         head=dict(num_blocks=1)))
 
+# loading in the main process: on 2 cores a worker only competes with the
+# net's threads
 train_dataloader = dict(
     batch_size=4,
-    num_workers=1,
+    num_workers=0,
+    persistent_workers=False,
     dataset=dict(data_root=data_root, ann_file='sep_trainlist.txt'))
 
 demo_test_dataloader = dict(

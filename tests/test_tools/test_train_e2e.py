@@ -58,6 +58,8 @@ default_hooks = dict(
     logger=dict(interval=1),
     checkpoint=dict(interval=2, save_best=None))
 custom_hooks = [dict(type='BasicVisualizationHook', interval=1)] + {hooks!r}
+visualizer = dict(vis_backends=[
+    dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')])
 '''
 
 
@@ -134,7 +136,18 @@ def test_train_then_test_writes_metrics(trained, tmp_path):
     assert osp.isfile(ckpt) and osp.isfile(osp.join(work_dir, 'iter_2.pth'))
     assert sorted(losses(work_dir)) == [1, 2, 3, 4]
     # validation at the end of training wrote LR | SFNet | GT pictures
-    assert glob.glob(osp.join(work_dir, '*', 'vis_data', 'vis_image', '*'))
+    pictures = glob.glob(
+        osp.join(work_dir, '*', 'vis_data', 'vis_image', '*.png'))
+    assert len(pictures) >= 4, pictures  # one per validation clip at least
+    # ... and sent them to TensorBoard
+    from tensorboard.backend.event_processing.event_accumulator import \
+        EventAccumulator
+    events = glob.glob(
+        osp.join(work_dir, '**', 'events.out.tfevents*'), recursive=True)
+    assert events
+    acc = EventAccumulator(osp.dirname(events[0]))
+    acc.Reload()
+    assert acc.Tags()['images'], acc.Tags()
 
     out = tmp_path / 'metrics.json'
     proc = run([
