@@ -190,16 +190,15 @@ def load_test_clips(root: str):
 def predict(cfg_options, checkpoint: str, lr: np.ndarray) -> np.ndarray:
     """SFNet's (2t-1, 4h, 4w, 3) float frames for (t, h, w, 3) LR frames."""
     import torch
-    from mmagic.registry import MODELS
-    from mmengine.config import Config
-    from mmengine.runner import load_checkpoint
+
+    from sfvsr_plugin.apis import init_model
     global _model
     if '_model' not in globals():
-        cfg = Config.fromfile(CONFIG)
-        cfg.merge_from_dict(dict(o.split('=', 1) for o in cfg_options))
-        _model = MODELS.build(cfg.model)
-        load_checkpoint(_model, checkpoint, map_location='cpu')
-        _model.eval()
+        _model = init_model(
+            CONFIG,
+            checkpoint,
+            device='cpu',
+            cfg_options=dict(o.split('=', 1) for o in cfg_options))
     x = torch.from_numpy(lr).permute(0, 3, 1, 2).float()[None] / 255.
     with torch.no_grad():
         out = _model.generator(x)[0].clamp(0, 1) * 255.

@@ -1,0 +1,165 @@
+import csv
+import importlib.util
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from sfvsr_plugin.apis import init_model, restore_video
+from ..test_apis import conftest as shared
+
+# The shared fixtures, local to this module (a conftest here would also put
+# the autouse one-thread fixture on the other tools tests).
+NUM_FRAMES, read_video = shared.NUM_FRAMES, shared.read_video
+_one_thread = shared._one_thread
+tiny_config, tiny_checkpoint = shared.tiny_config, shared.tiny_checkpoint
+clip_frames, clip_folder = shared.clip_frames, shared.clip_folder
+clip_mp4 = shared.clip_mp4
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def load_tool(*parts):
+    path = osp.join(ROOT, 'tools', *parts)
+    spec = importlib.util.spec_from_file_location('tool_' + parts[-1][:-3],
+                                                  path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, osp.dirname(path))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(osp.dirname(path))
+    return module
+
+
+@pytest.fixture(scope='module')
+def inference():
+    return load_tool('inference.py')
+
+
+def test_video_in_video_out(inference, tiny_config, tiny_checkpoint, clip_mp4,
+                            tmp_path, capsys):
+    out = str(tmp_path / 'out.mp4')
+    count = inference.main([
+        tiny_config, tiny_checkpoint, clip_mp4, out, '--segment-length', '4',
+        '--overlap', '1', '--capacity', '2', '--device', 'cpu'
+    ])
+    assert count == 2 * NUM_FRAMES - 1
+    video, fps = read_video(out)
+    assert video.shape == (2 * NUM_FRAMES - 1, 96, 128, 3)
+    assert fps == 48  # 2x the clip's 24 fps
+    captured = capsys.readouterr()
+    assert 'frame/s' in captured.err  # tqdm's rate
+    assert '13/13' in captured.err
+    assert 'frames/s' in captured.out and '128x96 at 48 fps' in captured.out
+
+
+def test_folder_in_frames_out(inference, tiny_config, tiny_checkpoint,
+                              clip_folder, tmp_path):
+    out = tmp_path / 'frames'
+    inference.main([
+        tiny_config, tiny_checkpoint, clip_folder,
+        str(out), '--max-frames', '5', '--segment-length', '3', '--overlap',
+        '1', '--tile', '20', '--tile-overlap', '8'
+    ])
+    names = sorted(os.listdir(out))
+    assert names == [f'{i:08d}.png' for i in range(9)]
+    # PNGs hold exactly what the API gives for the same settings
+    model = init_model(tiny_config, tiny_checkpoint)
+    frames = [
+        cv2.imread(osp.join(clip_folder, f'f{i}.png'))[..., ::-1]
+        for i in range(5)
+    ]
+    want = list(restore_video(model, frames, 3, 1, tile=20, tile_overlap=8))
+    for name, frame in zip(names, want):
+        got = cv2.imread(str(out / name))[..., ::-1]
+        assert got.shape == (96, 128, 3)
+        np.testing.assert_array_equal(got, frame)
+
+
+def test_bad_inputs_exit_with_the_file_and_the_problem(inference, tiny_config,
+                                                       tiny_checkpoint,
+                                                       tmp_path):
+
+    def run(path, *extra):
+        with pytest.raises(SystemExit) as e:
+            inference.main([
+                tiny_config, tiny_checkpoint,
+                str(path),
+                str(tmp_path / 'o.mp4'), *extra
+            ])
+        return str(e.value.code)
+
+    assert 'missing: no such file' in run(tmp_path / 'missing')
+    (tmp_path / 'empty').mkdir()
+    assert 'empty: folder contains no image' in run(tmp_path / 'empty')
+    (tmp_path / 'text.avi').write_text('hello')
+    assert 'text.avi: not a readable video' in run(tmp_path / 'text.avi')
+    mixed = tmp_path / 'mixed'
+    mixed.mkdir()
+    for i, w in enumerate((8, 8, 6)):
+        cv2.imwrite(str(mixed / f'{i}.png'), np.zeros((8, w, 3), np.uint8))
+    msg = run(mixed, '--segment-length', '2', '--overlap', '1')
+    assert '2.png: frame is 6x8' in msg
+    corrupt = tmp_path / 'corrupt'
+    corrupt.mkdir()
+    cv2.imwrite(str(corrupt / '0.png'), np.zeros((8, 8, 3), np.uint8))
+    (corrupt / '1.png').write_bytes(b'\x89PNG broken')
+    assert '1.png: cannot decode' in run(corrupt)
+    assert 'share a frame' in run(tmp_path / 'mixed', '--segment-length', '4',
+                                  '--overlap', '0')
+    with pytest.raises(SystemExit):  # argparse: not a capacity
+        inference.parse_args(['a', 'b', 'c', 'd', '--capacity', '-2'])
+
+
+def test_cli_end_to_end(tiny_config, tiny_checkpoint, clip_folder, tmp_path):
+    out = str(tmp_path / 'out.avi')
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'inference.py'), tiny_config, tiny_checkpoint,
+        clip_folder, out, '--fps', '10', '--max-frames', '4'
+    ],
+                          capture_output=True,
+                          text=True,
+                          env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'frame/s' in proc.stderr
+    video, fps = read_video(out)
+    assert video.shape == (7, 96, 128, 3) and fps == 20
+
+
+def test_benchmark_quick(tmp_path, capsys):
+    benchmark = load_tool('analysis', 'benchmark.py')
+    model_rows, video_rows = benchmark.main(
+        ['--quick', '--no-flops', '--out-dir',
+         str(tmp_path)])
+    table = capsys.readouterr().out
+    assert '| 4 | 112x64 | all | True |' in table  # the paper's input
+    assert '| 4 | 112x64 | 2 | True |' in table
+    for frames in (2, 6):
+        for store in ('all', '2'):
+            assert f'| {frames} | 16x12 | {store} | False |' in table
+    for length in (8, 16):
+        assert f'| {length} | 16x12 | 2 | 4/1 |' in table
+    assert 'peak memory max/min over lengths' in table
+    with open(tmp_path / 'benchmark.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 6 + 4
+    for row in rows:
+        assert float(row['peak_mib']) > 0 and float(row['latency_s']) > 0
+    assert (tmp_path / 'benchmark.md').read_text().strip() in table
+    assert (tmp_path / 'benchmark.png').stat().st_size > 1000
+    # memory grows with the frames of one forward pass
+    added = {
+        (r['frames'], r['size'], r['store']): r['added_mib']
+        for r in model_rows
+    }
+    assert added[(4, '112x64', 'all')] > added[(2, '16x12', 'all')] + 10
+    # FLOPs are counted (here in this process)
+    res = benchmark.measure_forward(
+        benchmark.tiny_generator(8), None, 2, (16, 12), 'cpu', True, 1)
+    assert res['gflops'] > 0 and res['params_m'] > 0

@@ -1,0 +1,480 @@
+"""Params, FLOPs, latency and peak memory of SFNet inference.
+
+Usage:
+    python tools/analysis/benchmark.py [--config CONFIG] [--mid-channels 64]
+        [--frames 8 32 128] [--sizes 112x64 320x180] [--capacity 8]
+        [--device cpu|cuda] [--out-dir work_dirs/benchmark] [--quick]
+        [--video-lengths 100 400 --segment-length 16 --overlap 4
+         --video-size 64x48]
+
+Model rows: one forward pass of t LR frames (``(1, t, 3, h, w)`` in, 2t-1
+frames of 4x size out) for every ``--frames`` x ``--sizes``, with the
+unbounded store (``capacity=all``, the paper) and the bounded one
+(``--capacity``). The paper's timing input, 4 frames of 112x64, is always a
+row.
+
+Video rows (``--video-lengths``): the segmented pipeline of
+``tools/inference.py`` (``sfvsr_plugin.apis.restore_video``) on a synthetic
+video of each length, frames generated lazily and the outputs consumed, to
+show that peak memory does not grow with the length of the video.
+
+Every measurement runs in a fresh child process (forked from this one after
+the imports). Peak memory on CPU is the child's peak resident set (VmHWM,
+reset through /proc/self/clear_refs after a warm-up); ``added`` is that peak
+minus the resident size before the measured run. On CUDA it is
+``torch.cuda.max_memory_allocated`` (after ``reset_peak_memory_stats``), and
+timing synchronises the device. FLOPs are counted as in
+``model_complexity.py`` (aten ops plus mmcv's deformable convs, one
+multiply-add = 2 FLOPs).
+
+The table is printed as markdown and written to ``OUT_DIR/benchmark.md`` and
+``.csv``; the plot to ``OUT_DIR/benchmark.png``.
+"""
+import argparse
+import csv
+import multiprocessing as mp
+import os
+import os.path as osp
+import sys
+import time
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from model_complexity import reset_peak, status_kib  # noqa: E402
+
+#: 4 LR frames of 112x64: the paper's timing input (Table 1).
+PAPER_ROW = (4, (112, 64))
+
+QUICK = dict(
+    mid_channels=8,
+    frames=[2, 6],
+    sizes=['16x12'],
+    capacity=2,
+    video_lengths=[8, 16],
+    segment_length=4,
+    overlap=1,
+    video_size='16x12',
+    threads=1)
+
+
+def tiny_generator(mid_channels):
+    """The SFNet of the tests: paper architecture, one block per stage."""
+    return dict(
+        type='SFNet',
+        mid_channels=mid_channels,
+        feature_extractor=dict(type='SFFeatureExtractor', num_blocks=1),
+        adjacent_fetch=dict(
+            type='AdjacentFetch', deform_groups=2, max_residue_magnitude=10),
+        distant_fetch=dict(type='DistantFetch', key_channels=mid_channels),
+        dynamic_selection=dict(type='DynamicSelection', num_blocks=1),
+        head=dict(type='FusionReconstructionHead', num_blocks=1))
+
+
+def generator_cfg(args):
+    """The SFNet config measured (without its capacity)."""
+    if args.quick:
+        return tiny_generator(args.mid_channels)
+    if args.config:
+        from mmengine.config import Config
+        model = Config.fromfile(args.config).model
+        cfg = model.get('generator', model).to_dict()
+    else:
+        cfg = dict(type='SFNet')
+    if args.mid_channels is not None:
+        cfg['mid_channels'] = args.mid_channels
+        dfetch = cfg.get('distant_fetch') or None
+        if dfetch is not None and 'key_channels' in dfetch:
+            cfg['distant_fetch'] = dict(dfetch, key_channels=args.mid_channels)
+    return cfg
+
+
+def parse_size(text):
+    try:
+        w, h = (int(v) for v in text.lower().split('x'))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'size must be WxH, e.g. 112x64, got {text!r}') from None
+    return w, h
+
+
+def build(cfg, capacity, device):
+    import torch
+    from mmagic.registry import MODELS
+    from mmengine.registry import DefaultScope
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmagic'):
+        net = MODELS.build(dict(cfg, container_capacity=capacity))
+    return net.to(device).eval()
+
+
+def trim_heap():
+    """Give the heap's free pages back to the OS (glibc), so that memory a
+    measured run takes shows up in its resident size even in a process that
+    had freed memory before (the allocator would reuse it unseen)."""
+    try:
+        import ctypes
+        ctypes.CDLL('libc.so.6').malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+class Peak:
+    """Peak memory of what runs between ``start()`` and ``stop()``."""
+
+    def __init__(self, device):
+        self.cuda = str(device).startswith('cuda')
+
+    def sync(self):
+        if self.cuda:
+            import torch
+            torch.cuda.synchronize()
+
+    def start(self):
+        import torch
+        self.sync()
+        if self.cuda:
+            torch.cuda.reset_peak_memory_stats()
+            self.base = torch.cuda.memory_allocated()
+        else:
+            trim_heap()
+            reset_peak()
+            self.base = status_kib('VmRSS') * 1024
+
+    def stop(self):
+        """Returns ``(peak, added)`` in MiB."""
+        import torch
+        self.sync()
+        if self.cuda:
+            peak = torch.cuda.max_memory_allocated()
+        else:
+            peak = status_kib('VmHWM') * 1024
+        return peak / 2**20, max(0, peak - self.base) / 2**20
+
+
+def measure_forward(cfg, capacity, frames, size, device, flops, threads):
+    """One forward pass of ``frames`` LR frames of ``size`` (child)."""
+    import torch
+    if threads:
+        torch.set_num_threads(threads)
+    net = build(cfg, capacity, device)
+    w, h = size
+    params = sum(p.numel() for p in net.parameters())
+    peak = Peak(device)
+    with torch.no_grad():
+        net(torch.rand(1, 2, 3, 8, 8, device=device))  # load the kernels
+        lqs = torch.rand(1, frames, 3, h, w, device=device)
+        peak.start()
+        tic = time.perf_counter()
+        out = net(lqs)
+        peak.sync()
+        latency = time.perf_counter() - tic
+        peak_mib, added_mib = peak.stop()
+        assert out.shape == (1, 2 * frames - 1, 3, 4 * h, 4 * w), out.shape
+        del out
+    result = dict(
+        params_m=params / 1e6,
+        latency_s=latency,
+        peak_mib=peak_mib,
+        added_mib=added_mib,
+        gflops=float('nan'))
+    if flops:
+        from model_complexity import count_flops
+        result['gflops'] = count_flops(net.cpu(), frames, h, w)[0] / 1e9
+    return result
+
+
+def measure_video(cfg, capacity, length, size, segment_length, overlap, device,
+                  threads):
+    """The segmented pipeline on a synthetic video of ``length`` frames."""
+    import numpy as np
+    import torch
+
+    from sfvsr_plugin.apis import restore_video
+    if threads:
+        torch.set_num_threads(threads)
+    net = build(cfg, capacity, device)
+    w, h = size
+
+    def frames(n, seed=0):
+        rng = np.random.default_rng(seed)
+        for _ in range(n):
+            yield rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+    for _ in restore_video(net, frames(3), segment_length, overlap):
+        pass  # load the kernels
+    peak = Peak(device)
+    peak.start()
+    tic = time.perf_counter()
+    count, checksum = 0, 0
+    for out in restore_video(net, frames(length), segment_length, overlap):
+        count += 1
+        checksum += int(out[0, 0, 0])
+    peak.sync()
+    elapsed = time.perf_counter() - tic
+    peak_mib, added_mib = peak.stop()
+    assert count == 2 * length - 1, count
+    return dict(
+        latency_s=elapsed,
+        fps_out=count / elapsed,
+        peak_mib=peak_mib,
+        added_mib=added_mib)
+
+
+def _child(conn, fn, kwargs):
+    try:
+        conn.send(('ok', fn(**kwargs)))
+    except BaseException as e:  # report, do not hang the parent
+        conn.send(('error', f'{type(e).__name__}: {e}'))
+    finally:
+        conn.close()
+
+
+def in_child(fn, **kwargs):
+    """Run ``fn(**kwargs)`` in a fresh forked process; its result dict."""
+    ctx = mp.get_context('fork')
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, fn, kwargs))
+    proc.start()
+    child.close()
+    try:
+        status, value = parent.recv()
+    except EOFError:
+        status, value = 'error', 'child died (out of memory?)'
+    proc.join()
+    if status != 'ok':
+        raise RuntimeError(f'{fn.__name__}({kwargs}) failed: {value}')
+    return value
+
+
+def markdown(rows, columns):
+    lines = [
+        '| ' + ' | '.join(columns) + ' |',
+        '|' + '|'.join('---:' for _ in columns) + '|'
+    ]
+    for row in rows:
+        cells = []
+        for col in columns:
+            v = row.get(col, '')
+            cells.append(f'{v:.3f}' if isinstance(v, float) else str(v))
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def plot(model_rows, video_rows, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    panels = 2 * bool(model_rows) + bool(video_rows)
+    fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 4), squeeze=False)
+    axes = list(axes[0])
+    if model_rows:
+        groups = {}
+        for r in model_rows:
+            groups.setdefault((r['size'], r['store']), []).append(r)
+        for (size, store), rs in sorted(groups.items()):
+            rs = sorted(rs, key=lambda r: r['frames'])
+            x = [r['frames'] for r in rs]
+            label = f'{size}, store {store}'
+            axes[0].plot(x, [r['latency_s'] for r in rs], 'o-', label=label)
+            axes[1].plot(x, [r['added_mib'] for r in rs], 'o-', label=label)
+        for ax, name in zip(axes, ('latency (s)', 'peak memory added (MiB)')):
+            ax.set_xscale('log', base=2)
+            ax.set_xlabel('input frames (one forward pass)')
+            ax.set_ylabel(name)
+            ax.legend(fontsize=7)
+    if video_rows:
+        ax = axes[-1]
+        groups = {}
+        for r in video_rows:
+            groups.setdefault(r['store'], []).append(r)
+        for store, rs in sorted(groups.items()):
+            ax.plot([r['frames'] for r in rs], [r['added_mib'] for r in rs],
+                    'o-',
+                    label=f'segmented, store {store}')
+        ax.set_xlabel('input frames (video length)')
+        ax.set_ylabel('peak memory added (MiB)')
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument(
+        '--config', help='config whose (generator) model is measured')
+    parser.add_argument(
+        '--mid-channels',
+        type=int,
+        default=None,
+        help="feature channels (default: the config's, 64)")
+    parser.add_argument(
+        '--frames',
+        type=int,
+        nargs='+',
+        default=[8, 32, 128],
+        help='input frames of the model rows')
+    parser.add_argument(
+        '--sizes',
+        type=parse_size,
+        nargs='+',
+        default=[(112, 64), (320, 180)],
+        help='LR sizes WxH of the model rows')
+    parser.add_argument(
+        '--capacity',
+        type=int,
+        default=8,
+        help='capacity of the bounded store')
+    parser.add_argument('--device', default='cpu', help='cpu or cuda')
+    parser.add_argument(
+        '--threads', type=int, default=None, help='torch threads per child')
+    parser.add_argument(
+        '--no-flops', action='store_true', help='skip counting FLOPs')
+    parser.add_argument(
+        '--video-lengths',
+        type=int,
+        nargs='*',
+        default=[],
+        help='video rows: lengths of synthetic videos (e.g. 100 400)')
+    parser.add_argument('--segment-length', type=int, default=16)
+    parser.add_argument('--overlap', type=int, default=4)
+    parser.add_argument(
+        '--video-size',
+        type=parse_size,
+        default=(64, 48),
+        help='LR size WxH of the video rows')
+    parser.add_argument(
+        '--skip-model-rows', action='store_true', help='only the video rows')
+    parser.add_argument('--out-dir', default='work_dirs/benchmark')
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help='tiny model and small sizes (a smoke test): ' +
+        ', '.join(f'{k}={v}' for k, v in QUICK.items()))
+    args = parser.parse_args(argv)
+    if args.quick:
+        for key, value in QUICK.items():
+            if key in ('sizes', 'video_size'):
+                value = ([parse_size(v) for v in value] if isinstance(
+                    value, list) else parse_size(value))
+            setattr(args, key, value)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import sfvsr_plugin  # noqa: F401  (imported once, before forking)
+    import sfvsr_plugin.apis  # noqa: F401
+    cfg = generator_cfg(args)
+    stores = [('all', None), (str(args.capacity), args.capacity)]
+    model_rows, video_rows = [], []
+    cases = [] if args.skip_model_rows else [PAPER_ROW] + [
+        (t, s) for s in args.sizes for t in args.frames if (t, s) != PAPER_ROW
+    ]
+    for frames, (w, h) in cases:
+        for store, capacity in stores:
+            res = in_child(
+                measure_forward,
+                cfg=cfg,
+                capacity=capacity,
+                frames=frames,
+                size=(w, h),
+                device=args.device,
+                flops=not args.no_flops,
+                threads=args.threads)
+            row = dict(
+                frames=frames,
+                size=f'{w}x{h}',
+                store=store,
+                paper=(frames, (w, h)) == PAPER_ROW,
+                **res)
+            model_rows.append(row)
+            print(
+                f'forward {frames:4d} x {w}x{h} store {store:>4}: '
+                f'{res["latency_s"]:.3f} s, peak {res["peak_mib"]:.0f} MiB '
+                f'(+{res["added_mib"]:.0f})',
+                file=sys.stderr)
+    vw, vh = args.video_size
+    for store, capacity in stores if args.video_lengths else []:
+        for length in args.video_lengths:
+            res = in_child(
+                measure_video,
+                cfg=cfg,
+                capacity=capacity,
+                length=length,
+                size=(vw, vh),
+                segment_length=args.segment_length,
+                overlap=args.overlap,
+                device=args.device,
+                threads=args.threads)
+            video_rows.append(
+                dict(
+                    frames=length,
+                    size=f'{vw}x{vh}',
+                    store=store,
+                    segment=f'{args.segment_length}/{args.overlap}',
+                    **res))
+            print(
+                f'video {length:5d} x {vw}x{vh} store {store:>4}: '
+                f'{res["latency_s"]:.1f} s, peak {res["peak_mib"]:.0f} MiB'
+                f' (+{res["added_mib"]:.0f})',
+                file=sys.stderr)
+
+    os.makedirs(args.out_dir, exist_ok=True)
+    device = args.device
+    if device.startswith('cuda'):
+        import torch
+        device += f' ({torch.cuda.get_device_name()})'
+    mem = 'max_memory_allocated' if args.device.startswith('cuda') else \
+        'VmHWM of the child'
+    text = [
+        f'# SFNet inference benchmark\n\nmodel: {cfg.get("type")} '
+        f'mid_channels={cfg.get("mid_channels", 64)}'
+        f'{" (quick)" if args.quick else ""}, device: {device}, '
+        f'peak memory: {mem} (MiB; added = over the resident size before '
+        'the run)\n'
+    ]
+    if model_rows:
+        text.append('## One forward pass of t LR frames\n\n' +
+                    markdown(model_rows, [
+                        'frames', 'size', 'store', 'paper', 'params_m',
+                        'gflops', 'latency_s', 'peak_mib', 'added_mib'
+                    ]) + '\n')
+    if video_rows:
+        text.append(f'## Segmented pipeline (segment/overlap '
+                    f'{args.segment_length}/{args.overlap} input frames)\n\n' +
+                    markdown(video_rows, [
+                        'frames', 'size', 'store', 'segment', 'latency_s',
+                        'fps_out', 'peak_mib', 'added_mib'
+                    ]) + '\n')
+        for store, _ in stores:
+            rs = [r for r in video_rows if r['store'] == store]
+            ratio_peak = max(r['peak_mib'] for r in rs) / max(
+                1e-9, min(r['peak_mib'] for r in rs))
+            ratio_added = max(r['added_mib'] for r in rs) / max(
+                1e-9, min(r['added_mib'] for r in rs))
+            text.append(f'store {store}: peak memory max/min over lengths '
+                        f'{ratio_peak:.2f}x (added: {ratio_added:.2f}x)\n')
+    report = '\n'.join(text)
+    print(report)
+    with open(osp.join(args.out_dir, 'benchmark.md'), 'w') as f:
+        f.write(report)
+    with open(osp.join(args.out_dir, 'benchmark.csv'), 'w', newline='') as f:
+        keys = [
+            'kind', 'frames', 'size', 'store', 'paper', 'segment', 'params_m',
+            'gflops', 'latency_s', 'fps_out', 'peak_mib', 'added_mib'
+        ]
+        writer = csv.DictWriter(f, keys)
+        writer.writeheader()
+        for kind, rows in (('forward', model_rows), ('video', video_rows)):
+            for row in rows:
+                writer.writerow(dict(row, kind=kind))
+    plot(model_rows, video_rows, osp.join(args.out_dir, 'benchmark.png'))
+    print(f'written to {args.out_dir}/benchmark.{{md,csv,png}}')
+    return model_rows, video_rows
+
+
+if __name__ == '__main__':
+    main()

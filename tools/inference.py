@@ -1,0 +1,147 @@
+"""Super-resolve a video (4x size, 2x frame rate) with a trained SFNet.
+
+    python tools/inference.py CONFIG CHECKPOINT INPUT OUTPUT
+        [--segment-length 32] [--overlap 4] [--capacity K|all]
+        [--tile T] [--tile-overlap P] [--device cpu|cuda]
+        [--max-frames N] [--fps FPS]
+
+INPUT is a video file or a folder of frames; OUTPUT is a video file if it
+ends with .mp4/.mkv/.avi/.mov/.m4v/.webm, else a folder of ``%08d.png``.
+From t input frames come 2t-1 output frames (frame rate doubled). The video
+is read and written as it is processed, in overlapping segments, so memory
+does not depend on its length; see docs/inference.md.
+"""
+import argparse
+import os.path as osp
+import sys
+import time
+
+
+def capacity_arg(value):
+    if value.lower() in ('all', 'none'):
+        return 'all'
+    try:
+        capacity = int(value)
+    except ValueError:
+        capacity = 0
+    if capacity < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer or 'all', got {value!r}")
+    return capacity
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Space-time video super-resolution with SFNet',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('input', help='video file or folder of frames')
+    parser.add_argument(
+        'output', help='video file (.mp4, .mkv, .avi, ...) or a folder')
+    parser.add_argument(
+        '--segment-length',
+        type=int,
+        default=32,
+        help='input frames per forward pass; 0 runs the whole video at once')
+    parser.add_argument(
+        '--overlap',
+        type=int,
+        default=4,
+        help='input frames shared by consecutive segments (>= 1)')
+    parser.add_argument(
+        '--capacity',
+        type=capacity_arg,
+        default=None,
+        help="stored states one fetch reads (nearest first); 'all' as in "
+        "the paper; default: the config's")
+    parser.add_argument(
+        '--tile',
+        type=int,
+        default=None,
+        help='process frames in square tiles of this many LR pixels')
+    parser.add_argument(
+        '--tile-overlap',
+        type=int,
+        default=16,
+        help='LR pixels shared by neighbouring tiles')
+    parser.add_argument(
+        '--device',
+        default=None,
+        help='cpu, cuda or cuda:N (default: cuda if available)')
+    parser.add_argument(
+        '--max-frames',
+        type=int,
+        default=None,
+        help='read at most this many input frames')
+    parser.add_argument(
+        '--fps',
+        type=float,
+        default=None,
+        help='input frame rate (default: the video\'s; 25 for folders)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import torch
+    from tqdm import tqdm
+
+    from sfvsr_plugin.apis import (InputError, init_model, open_reader,
+                                   open_writer, restore_video)
+    from sfvsr_plugin.apis.inference import check_segments
+
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    if device.startswith('cuda') and not torch.cuda.is_available():
+        sys.exit(f'error: --device {device}, but CUDA is not available')
+    segment_length = args.segment_length or None
+    try:
+        reader = open_reader(args.input, args.fps, args.max_frames)
+    except InputError as e:
+        sys.exit(f'error: {e}')
+    model = init_model(args.config, args.checkpoint, device, args.capacity)
+    net = getattr(model, 'generator', model)
+    interpolate = getattr(net, 'interpolate', True)
+    try:
+        check_segments(segment_length, args.overlap, interpolate)
+    except ValueError as e:
+        sys.exit(f'error: {e}')
+    scale = getattr(net, 'upscale_factor', 4)
+    out_fps = reader.fps * (2 if interpolate else 1)
+    n = reader.num_frames
+    total = None if n is None else (2 * n - 1 if interpolate else n)
+    print(f'{args.input}: {n if n is not None else "?"} frames of '
+          f'{reader.width}x{reader.height} at {reader.fps:g} fps -> '
+          f'{args.output}: {total if total is not None else "?"} frames of '
+          f'{scale * reader.width}x{scale * reader.height} at {out_fps:g} '
+          f'fps (device {device}, segments of {segment_length or "all"} '
+          f'frames, overlap {args.overlap})')
+    writer = open_writer(args.output, out_fps)
+    frames = restore_video(
+        model,
+        reader,
+        segment_length=segment_length,
+        overlap=args.overlap,
+        tile=args.tile,
+        tile_overlap=args.tile_overlap,
+        device=device)
+    start = time.time()
+    try:
+        with tqdm(total=total, unit='frame', dynamic_ncols=True) as bar:
+            for frame in frames:
+                writer.write(frame)
+                bar.update(1)
+    except InputError as e:
+        sys.exit(f'error: {e}')
+    finally:
+        writer.close()
+        reader.close()
+    elapsed = time.time() - start
+    print(f'wrote {writer.count} frames to {osp.abspath(args.output)} in '
+          f'{elapsed:.1f} s ({writer.count / max(elapsed, 1e-9):.2f} '
+          'frames/s)')
+    return writer.count
+
+
+if __name__ == '__main__':
+    main()
