@@ -13,6 +13,22 @@ def lrelu() -> nn.LeakyReLU:
     return nn.LeakyReLU(negative_slope=0.1, inplace=True)
 
 
+def scaled_kaiming_init(module: nn.Module, scale: float = 1.0) -> None:
+    """Kaiming-normal weights times ``scale`` and zero biases for every conv.
+
+    MMagic's ``default_init_weights`` (EDSR, BasicVSR): with ``scale=0.1`` on
+    the last conv of a residual branch each block starts close to the
+    identity, so a deep stack passes its input and its gradient through
+    instead of shrinking both as PyTorch's default init does.
+    """
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight)
+            m.weight.data.mul_(scale)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
 class ResidualBlock(nn.Module):
     """Conv-ReLU-Conv with an identity skip and no batch norm (EDSR, BasicVSR).
 
@@ -27,6 +43,7 @@ class ResidualBlock(nn.Module):
         self.conv1 = conv3x3(channels, channels)
         self.conv2 = conv3x3(channels, channels)
         self.relu = nn.ReLU(inplace=True)
+        scaled_kaiming_init(self, 0.1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.conv2(self.relu(self.conv1(x)))
@@ -60,6 +77,9 @@ class FusionResidualBlock(nn.Module):
         self.conv_fuse = nn.ModuleList(
             [conv3x3(2 * channels, channels) for _ in range(num_branches)])
         self.act = lrelu()
+        scaled_kaiming_init(self)
+        # the residual branch of each input starts small (as in ResidualBlock)
+        scaled_kaiming_init(self.conv_fuse, 0.1)
 
     def forward(self, branches: List[torch.Tensor]) -> List[torch.Tensor]:
         if len(branches) != self.num_branches:
@@ -99,6 +119,7 @@ class PixelShuffleUpsampler(nn.Module):
                 lrelu()
             ]
         self.body = nn.Sequential(*layers)
+        scaled_kaiming_init(self)  # as MMagic's PixelShufflePack
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)

@@ -22,7 +22,9 @@ class StoreFetchContainer:
 
     The paper keeps every state. ``capacity`` bounds how many states one
     fetch returns (the ones nearest the current frame), which bounds the
-    attention cost of a fetch on long videos.
+    attention cost of a fetch on long videos; the recurrent modules then
+    also drop the states no later fetch can reach (``discard_outside``), so
+    the forward store keeps only the most recent ``capacity + 1``.
 
     Args:
         capacity (int, optional): Most states returned by one fetch; None

@@ -5,7 +5,8 @@ import torch
 from mmagic.registry import MODELS
 from torch import nn
 
-from .blocks import PixelShuffleUpsampler, conv3x3, lrelu, residual_blocks
+from .blocks import (PixelShuffleUpsampler, conv3x3, lrelu, residual_blocks,
+                     scaled_kaiming_init)
 
 
 class Reconstruction(nn.Sequential):
@@ -19,6 +20,10 @@ class Reconstruction(nn.Sequential):
             PixelShuffleUpsampler(mid_channels, scale),
             conv3x3(mid_channels, mid_channels), lrelu(),
             conv3x3(mid_channels, out_channels))
+        scaled_kaiming_init(self[1])
+        # small start: S begins near the bicubic base and D near zero, while
+        # the gradient still reaches every layer (a zero conv would stop it)
+        scaled_kaiming_init(self[3], 0.1)
 
 
 @MODELS.register_module()

@@ -191,11 +191,49 @@ class StoreFetchRecurrentModule(nn.Module):
                 ]
 
             hidden, state = self.dynamic_selection(candidates, feat)
+            if self.container_capacity is not None:
+                self._evict(k, containers, kv_cache)
             if self.stores:
                 own.store(k, state)
             hiddens[k] = hidden
             hidden_prev = hidden
         return torch.stack(hiddens, dim=1), own
+
+
+    def _evict(self, frame: int, containers: Dict[str,
+                                                 StoreFetchContainer],
+               kv_cache: Dict[Tuple[str, int], Tuple[torch.Tensor,
+                                                     ...]]) -> None:
+        """A bounded store: drop what no later fetch of this pass can read.
+
+        With capacity K, the fetches after ``frame`` read only the K states
+        nearest to their own frame, so the states they cannot reach (and
+        their cached keys and values) are dropped. FRM's own container then
+        holds at most K + 1 states and BRM's container shrinks as FRM passes
+        it (FRM consumes it). BRM keeps its whole container, which FRM reads
+        afterwards; only BRM's key/value cache is bounded. Under autograd the
+        graph still holds the dropped tensors; at inference this is what
+        keeps the store from growing with the length of the sequence.
+        """
+        step = 1 if self.direction == 'forward' else -1
+        keep = {}
+        for src in containers:
+            # every later fetch lies inside the range of the next frame's
+            lo, hi = fetch_range(src, frame + step, self.container_capacity)
+            if step < 0:  # BRM: later frames are smaller, ranges move down
+                lo = -float('inf')
+            else:
+                hi = float('inf')
+            lo = -float('inf') if lo is None else lo
+            hi = float('inf') if hi is None else hi
+            keep[src] = (lo, hi)
+            if step > 0:
+                containers[src].discard_outside(lo, hi)
+        for key in [
+                key for key in kv_cache
+                if not keep[key[0]][0] <= key[1] <= keep[key[0]][1]
+        ]:
+            del kv_cache[key]
 
 
 @MODELS.register_module()

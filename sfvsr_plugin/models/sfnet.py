@@ -154,19 +154,27 @@ class SFNet(BaseModule):
             feats, backward_hidden=hidden_b, backward_container=container_b)
 
         flat = frames.flatten(0, 1)
-        if self.upscale_factor > 1:
-            base = F.interpolate(
-                flat,
-                scale_factor=self.upscale_factor,
-                mode='bicubic',
-                align_corners=False)
-        else:
-            base = flat
-        out, structure, detail = self.head(
-            hidden_b.flatten(0, 1), hidden_f.flatten(0, 1), base)
+        hidden_b, hidden_f = hidden_b.flatten(0, 1), hidden_f.flatten(0, 1)
+        # The head works at the output size, where one frame's features are
+        # s*s times the LR ones: without autograd, run it n frames at a time
+        # so inference memory does not grow with the number of frames.
+        step = flat.shape[0] if torch.is_grad_enabled() else n
+        results = []
+        for i in range(0, flat.shape[0], step):
+            lr = flat[i:i + step]
+            if self.upscale_factor > 1:
+                base = F.interpolate(
+                    lr,
+                    scale_factor=self.upscale_factor,
+                    mode='bicubic',
+                    align_corners=False)
+            else:
+                base = lr
+            results.append(
+                self.head(hidden_b[i:i + step], hidden_f[i:i + step], base))
         out, structure, detail = (
-            x.view(n, num_frames, c, *x.shape[-2:])
-            for x in (out, structure, detail))
+            torch.cat(x, dim=0).view(n, num_frames, c, *x[0].shape[-2:])
+            for x in zip(*results))
         if return_components:
             return out, structure, detail
         return out

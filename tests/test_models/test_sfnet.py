@@ -3,6 +3,7 @@ import torch
 from mmagic.registry import MODELS
 
 from sfvsr_plugin.models import SFNet
+from sfvsr_plugin.models.container import StoreFetchContainer
 from ..conftest import tiny_sfnet_cfg
 
 
@@ -37,7 +38,10 @@ def test_bad_input_is_named():
 
 def test_every_parameter_gets_a_gradient():
     net = MODELS.build(tiny_sfnet_cfg())
-    out, s, d = net(torch.rand(1, 2, 3, 8, 8), return_components=True)
+    # 5 frames: every DF reads at least once from two or more stored states
+    # (over a single state the softmax is 1 and its query/key get no
+    # gradient)
+    out, s, d = net(torch.rand(1, 3, 3, 8, 8), return_components=True)
     (out.mean() + s.mean() + d.mean()).backward()
     missing = [
         n for n, p in net.named_parameters()
@@ -141,6 +145,57 @@ def test_container_capacity_bounds_the_fetch():
     net(torch.rand(1, 5, 3, 8, 8))
     assert seen[4] == {'forward': [1, 2], 'backward': [6, 7]}
     assert seen[0] == {'forward': [], 'backward': [2, 3]}
+
+
+def test_bounded_store_drops_what_no_fetch_reads():
+    """With capacity K the FRM store stays at K + 1 states, and the
+    eviction changes nothing that is computed."""
+    torch.manual_seed(0)
+    net = MODELS.build(tiny_sfnet_cfg(container_capacity=2)).eval()
+    x = torch.rand(1, 5, 3, 8, 8)  # 9 frames
+    sizes = []
+    original_store = StoreFetchContainer.store
+
+    def store(self, index, state):
+        original_store(self, index, state)
+        sizes.append(len(self))
+
+    StoreFetchContainer.store = store
+    try:
+        with torch.no_grad():
+            bounded = net(x)
+    finally:
+        StoreFetchContainer.store = original_store
+    # BRM stores all 9 (FRM reads them later), then FRM at most K + 1 = 3
+    assert sizes[:9] == list(range(1, 10))
+    assert max(sizes[9:]) == 3
+    net.forward_module._evict = lambda *args: None
+    net.backward_module._evict = lambda *args: None
+    with torch.no_grad():
+        kept_all = net(x)
+    torch.testing.assert_close(bounded, kept_all, rtol=0, atol=0)
+
+
+def test_head_runs_frame_by_frame_at_inference():
+    torch.manual_seed(0)
+    net = MODELS.build(tiny_sfnet_cfg())
+    x = torch.rand(2, 3, 3, 8, 8)
+    batches = []
+    original = net.head.forward
+
+    def head(hidden_backward, hidden_forward, base):
+        batches.append(hidden_backward.shape[0])
+        return original(hidden_backward, hidden_forward, base)
+
+    net.head.forward = head
+    with_grad = net(x, return_components=True)
+    assert batches == [2 * 5]  # training: one call for all frames
+    batches.clear()
+    with torch.no_grad():
+        chunked = net(x, return_components=True)
+    assert batches == [2] * 5
+    for a, b in zip(with_grad, chunked):
+        torch.testing.assert_close(a.detach(), b, rtol=1e-5, atol=1e-6)
 
 
 def _param_names(net):
