@@ -3,7 +3,7 @@ import torch
 from mmagic.registry import MODELS
 from torch import nn
 
-from .blocks import conv3x3, lrelu
+from .blocks import conv3x3, init_convs, lrelu
 from .deform_conv import modulated_deform_conv2d
 
 
@@ -66,9 +66,9 @@ class AdjacentFetch(nn.Module):
             kernel_size,
             padding=kernel_size // 2,
             deform_groups=deform_groups)
-        self.init_weights()
+        init_convs(self)
 
-    def init_weights(self) -> None:
+    def reset_block_init(self) -> None:
         # Zero offsets and masks of 0.5: identity sampling at the start.
         nn.init.zeros_(self.conv_offset[-1].weight)
         nn.init.zeros_(self.conv_offset[-1].bias)
@@ -87,6 +87,5 @@ class AdjacentFetch(nn.Module):
             return self.deform_conv(hidden, offset, mask)
         dcn = self.deform_conv
         return modulated_deform_conv2d(hidden, offset, mask, dcn.weight,
-                                       dcn.bias, dcn.stride[0],
-                                       dcn.padding[0], dcn.dilation[0],
-                                       self.deform_groups)
+                                       dcn.bias, dcn.stride[0], dcn.padding[0],
+                                       dcn.dilation[0], self.deform_groups)

@@ -17,16 +17,32 @@ def scaled_kaiming_init(module: nn.Module, scale: float = 1.0) -> None:
     """Kaiming-normal weights times ``scale`` and zero biases for every conv.
 
     MMagic's ``default_init_weights`` (EDSR, BasicVSR): with ``scale=0.1`` on
-    the last conv of a residual branch each block starts close to the
-    identity, so a deep stack passes its input and its gradient through
-    instead of shrinking both as PyTorch's default init does.
+    a residual branch each block starts close to the identity, so a deep
+    stack passes its input and its gradient through instead of shrinking
+    both as PyTorch's default init does. Deformable convs count as convs.
     """
     for m in module.modules():
-        if isinstance(m, nn.Conv2d):
+        if isinstance(m, nn.Conv2d) or \
+                type(m).__name__ == 'ModulatedDeformConv2d':
             nn.init.kaiming_normal_(m.weight)
             m.weight.data.mul_(scale)
-            if m.bias is not None:
+            if getattr(m, 'bias', None) is not None:
                 nn.init.zeros_(m.bias)
+
+
+def init_convs(module: nn.Module) -> None:
+    """SFNet's initialisation of every conv in ``module``.
+
+    Kaiming-normal with zero bias everywhere, then every block inside that
+    has its own start (``reset_block_init``: residual branches at 0.1, AF's
+    offset head at zero, the last conv of a reconstruction at 0.1) is reset
+    to it. See "init" in docs/architecture.md.
+    """
+    scaled_kaiming_init(module)
+    for m in module.modules():
+        reset = getattr(m, 'reset_block_init', None)
+        if callable(reset):
+            reset()
 
 
 class ResidualBlock(nn.Module):
@@ -43,6 +59,9 @@ class ResidualBlock(nn.Module):
         self.conv1 = conv3x3(channels, channels)
         self.conv2 = conv3x3(channels, channels)
         self.relu = nn.ReLU(inplace=True)
+        self.reset_block_init()
+
+    def reset_block_init(self) -> None:
         scaled_kaiming_init(self, 0.1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -77,6 +96,9 @@ class FusionResidualBlock(nn.Module):
         self.conv_fuse = nn.ModuleList(
             [conv3x3(2 * channels, channels) for _ in range(num_branches)])
         self.act = lrelu()
+        self.reset_block_init()
+
+    def reset_block_init(self) -> None:
         scaled_kaiming_init(self)
         # the residual branch of each input starts small (as in ResidualBlock)
         scaled_kaiming_init(self.conv_fuse, 0.1)

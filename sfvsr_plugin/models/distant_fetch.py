@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmagic.registry import MODELS
 from torch import nn
 
-from .blocks import conv3x3, lrelu
+from .blocks import conv3x3, init_convs, lrelu
 
 DIRECTIONS = ('backward', 'forward')
 
@@ -91,6 +91,7 @@ class DistantFetch(nn.Module):
         self.decoders = nn.ModuleDict(
             {f'{d}_container': decoder()
              for d in directions})
+        init_convs(self)
 
     @property
     def delta(self) -> torch.Tensor:

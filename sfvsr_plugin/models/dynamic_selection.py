@@ -6,7 +6,7 @@ import torch
 from mmagic.registry import MODELS
 from torch import nn
 
-from .blocks import FusionResidualBlock, conv3x3, lrelu
+from .blocks import FusionResidualBlock, conv3x3, init_convs, lrelu
 
 
 @MODELS.register_module()
@@ -37,6 +37,7 @@ class DynamicSelectionAttention(nn.Module):
         self.query = conv3x3(mid_channels, mid_channels)
         self.key = conv3x3(mid_channels, mid_channels)
         self.scale = 1 / math.sqrt(mid_channels // num_heads)
+        init_convs(self)
 
     def forward(self, candidate: torch.Tensor,
                 feat: torch.Tensor) -> torch.Tensor:
@@ -96,6 +97,7 @@ class DynamicSelection(nn.Module):
             nn.Conv2d(branches * mid_channels, mid_channels, 1), lrelu())
         self.conv_hidden = conv3x3(mid_channels, mid_channels)
         self.conv_state = conv3x3(mid_channels, mid_channels)
+        init_convs(self)
 
     def select(self, candidates: List[Optional[torch.Tensor]],
                feat: torch.Tensor) -> List[torch.Tensor]:

@@ -3,7 +3,7 @@ import torch
 from mmagic.registry import MODELS
 from torch import nn
 
-from .blocks import conv3x3, lrelu, residual_blocks
+from .blocks import conv3x3, init_convs, lrelu, residual_blocks
 
 
 @MODELS.register_module()
@@ -29,6 +29,7 @@ class SFFeatureExtractor(nn.Module):
         self.conv_first = conv3x3(in_channels, mid_channels)
         self.act = lrelu()
         self.body = residual_blocks(mid_channels, num_blocks)
+        init_convs(self)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         return self.body(self.act(self.conv_first(frames)))

@@ -5,8 +5,8 @@ import torch
 from mmagic.registry import MODELS
 from torch import nn
 
-from .blocks import (PixelShuffleUpsampler, conv3x3, lrelu, residual_blocks,
-                     scaled_kaiming_init)
+from .blocks import (PixelShuffleUpsampler, conv3x3, init_convs, lrelu,
+                     residual_blocks, scaled_kaiming_init)
 
 
 class Reconstruction(nn.Sequential):
@@ -20,6 +20,9 @@ class Reconstruction(nn.Sequential):
             PixelShuffleUpsampler(mid_channels, scale),
             conv3x3(mid_channels, mid_channels), lrelu(),
             conv3x3(mid_channels, out_channels))
+        self.reset_block_init()
+
+    def reset_block_init(self) -> None:
         scaled_kaiming_init(self[1])
         # small start: S begins near the bicubic base and D near zero, while
         # the gradient still reaches every layer (a zero conv would stop it)
@@ -63,6 +66,7 @@ class FusionReconstructionHead(nn.Module):
                                                        upscale_factor)
         self.detail_reconstruction = Reconstruction(mid_channels, out_channels,
                                                     upscale_factor)
+        init_convs(self)
 
     def forward(
             self, hidden_backward: torch.Tensor, hidden_forward: torch.Tensor,

@@ -199,11 +199,9 @@ class StoreFetchRecurrentModule(nn.Module):
             hidden_prev = hidden
         return torch.stack(hiddens, dim=1), own
 
-
-    def _evict(self, frame: int, containers: Dict[str,
-                                                 StoreFetchContainer],
-               kv_cache: Dict[Tuple[str, int], Tuple[torch.Tensor,
-                                                     ...]]) -> None:
+    def _evict(
+            self, frame: int, containers: Dict[str, StoreFetchContainer],
+            kv_cache: Dict[Tuple[str, int], Tuple[torch.Tensor, ...]]) -> None:
         """A bounded store: drop what no later fetch of this pass can read.
 
         With capacity K, the fetches after ``frame`` read only the K states
