@@ -301,7 +301,7 @@ def main(argv=None):
         type=int,
         default=None,
         help='training iterations (default: the demo config, calibrated to '
-        'about 15 minutes on 2 CPU cores)')
+        'about 19 minutes on 2 CPU cores)')
     parser.add_argument('--force', action='store_true', help='redo it all')
     parser.add_argument(
         '--no-docs',
