@@ -54,15 +54,14 @@ def log(msg: str) -> None:
 
 
 def read_clip(path: str) -> np.ndarray:
-    """All frames of a video as (t, h, w, 3) uint8 RGB."""
-    import av
-    with av.open(path) as container:
-        frames = [
-            f.to_ndarray(format='rgb24') for f in container.decode(video=0)
-        ]
-    if not frames:
-        raise RuntimeError(f'{path} has no decodable video frames')
-    return np.stack(frames)
+    """All frames of a video as (t, h, w, 3) uint8 RGB (errors name the
+    file: ``sfvsr_plugin.apis.InputError``)."""
+    from sfvsr_plugin.apis import open_reader
+    reader = open_reader(path)
+    try:
+        return np.stack(list(reader))
+    finally:
+        reader.close()
 
 
 def bicubic_down(img: np.ndarray, scale: int = 4) -> np.ndarray:
@@ -315,7 +314,8 @@ def main(argv=None):
     root = build_dataset(
         osp.join(out_dir, 'data', 'bbb_septuplet'), args.force)
     from mmengine.config import Config
-    max_iters = args.iters or Config.fromfile(CONFIG).train_cfg.max_iters
+    cfg = Config.fromfile(CONFIG)
+    max_iters = args.iters or cfg.train_cfg.max_iters
     cfg_options = [
         f'train_cfg.max_iters={max_iters}',
         f'train_cfg.val_interval={max_iters}',
@@ -343,8 +343,7 @@ def main(argv=None):
                f'bicubic + repetition: {ours - repeat:+.2f} dB (Y-PSNR, all '
                'held-apart frames).')
     files = save_pictures(example, per_frame, out_dir)
-    patch = next(t['gt_patch_size']
-                 for t in Config.fromfile(CONFIG).train_pipeline
+    patch = next(t['gt_patch_size'] for t in cfg.train_pipeline
                  if t['type'] == 'PairedRandomCrop')
     num_train = len(TRAIN_STARTS) * len(TRAIN_CROPS)
     num_test = len(TEST_STARTS) * len(TEST_CROPS)
