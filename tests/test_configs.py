@@ -88,3 +88,32 @@ def test_paper_recipe_in_main_config():
     assert crop[0]['gt_patch_size'] == 256  # 64x64 LR patches
     # everything else of the pipeline is the main config's
     assert [t['type'] for t in ft.train_dataloader.dataset.pipeline] == types
+
+
+def _prefixes(evaluators):
+    return {
+        m['prefix']
+        for ev in _as_list(evaluators)
+        for m in _as_list(ev['metrics'])
+    }
+
+
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, REPO) for p in CONFIGS])
+def test_checkpoints_are_never_selected_on_a_test_set(path):
+    cfg = Config.fromfile(path)
+    save_best = cfg.default_hooks.checkpoint.get('save_best')
+    if save_best:
+        prefix = save_best.split('/')[0]
+        assert prefix in _prefixes(cfg.val_evaluator)
+        assert prefix not in _prefixes(cfg.test_evaluator)
+    if 'demo' in path:  # its own held-apart frames, no selection
+        assert not save_best
+        return
+    # validation data is held out of training; tests are not validated on
+    assert not _prefixes(cfg.val_evaluator) & _prefixes(cfg.test_evaluator)
+    assert cfg.train_dataloader.dataset.holdout == 'train'
+    for loader in _as_list(cfg.val_dataloader):
+        ds = loader['dataset']
+        assert ds['holdout'] == 'val'
+        assert ds['ann_file'] == cfg.train_dataloader.dataset.ann_file

@@ -3,7 +3,11 @@
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
         [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
 
-``--out`` writes the metrics (json, yaml or pkl by extension).
+``--out`` writes the metrics (json, yaml or pkl by extension) and, next to
+them, ``<out stem>_frames.json`` with the score of every clip and every frame
+the averages were made of (``{"vid4/PSNR": {"clips": {...}, "frames": {clip:
+{frame: score}}}}``, frames numbered from 0 within their clip), to compare
+with another implementation frame by frame (docs/evaluation.md).
 """
 import argparse
 import os
@@ -17,6 +21,8 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from train import prepare_cfg  # noqa: E402
+
+from sfvsr_plugin.evaluation import collect_frame_scores  # noqa: E402
 
 
 class MetricsCollector(Hook):
@@ -68,8 +74,19 @@ def main(argv=None):
     if args.out and runner.rank == 0:
         mmengine.mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
         mmengine.dump({k: float(v) for k, v in metrics.items()}, args.out)
-        print(f'metrics written to {args.out}')
+        loop = runner.test_loop
+        scores = collect_frame_scores(
+            getattr(loop, 'evaluators', None) or loop.evaluator)
+        frames_file = frame_scores_path(args.out)
+        mmengine.dump(scores, frames_file, indent=1)
+        print(f'metrics written to {args.out}, per clip and frame to '
+              f'{frames_file}')
     return metrics
+
+
+def frame_scores_path(out: str) -> str:
+    """Where ``--out FILE`` puts the per-clip and per-frame scores."""
+    return osp.splitext(out)[0] + '_frames.json'
 
 
 if __name__ == '__main__':

@@ -10,6 +10,10 @@ IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 MODES = ('stvsr', 'svsr', 'tvsr')
 
 
+class IncompleteDatasetError(ValueError):
+    """A published test set has other clips or frames than published."""
+
+
 def read_lmdb_meta(db_path: str) -> Dict[str, str]:
     """Keys of an LMDB made by ``make_lmdb.py``, from its ``meta_info.txt``.
 
@@ -36,7 +40,8 @@ def read_lmdb_meta(db_path: str) -> Dict[str, str]:
 class ClipDataset(BaseDataset):
     """Base of the datasets whose samples are clips (lists of frame paths).
 
-    A sample (``data_info``) has ``key`` (the clip), ``img_path`` and
+    A sample (``data_info``) has ``key`` (the sample's name), ``clip`` (the
+    clip it belongs to: windows of one clip share it), ``img_path`` and
     ``gt_path`` (lists of all frame paths of the clip, or window),
     ``scale``, ``frame_offset`` (first frame of a window within its clip),
     and with LMDB ``img_backend_args`` / ``gt_backend_args``. The pipeline
@@ -55,6 +60,13 @@ class ClipDataset(BaseDataset):
         scale (int): GT size / LR size. Default: 4.
         check_files (bool): Check at build that every clip and frame exists
             (errors name the clip, the file and the rule). Default: True.
+        check_published (bool): When the data is a published test set
+            (Vimeo90K's ``fast_testset.txt`` ..., Vid4), check that it has
+            the published number of clips (and frames) and raise
+            :class:`IncompleteDatasetError` otherwise, so that an
+            incomplete download is found at build time. Set it to False
+            for custom lists that reuse the published names (stand-ins).
+            Default: True.
         backend_args (dict, optional): See above. Default: None.
         **kwargs: Arguments of mmengine's ``BaseDataset`` (``data_root``,
             ``data_prefix``, ``ann_file``, ``pipeline``, ``test_mode``...).
@@ -64,6 +76,7 @@ class ClipDataset(BaseDataset):
                  mode: str = 'stvsr',
                  scale: int = 4,
                  check_files: bool = True,
+                 check_published: bool = True,
                  backend_args: Optional[dict] = None,
                  **kwargs):
         if mode not in MODES:
@@ -71,6 +84,7 @@ class ClipDataset(BaseDataset):
         self.mode = mode
         self.scale = scale
         self.check_files = check_files
+        self.check_published = check_published
         self.backend_args = backend_args.copy() if backend_args else None
         self.use_lmdb = bool(backend_args) and \
             backend_args.get('backend') == 'lmdb'
@@ -125,15 +139,30 @@ class ClipDataset(BaseDataset):
                   key: str,
                   clip: str,
                   names: List[str],
-                  offset: int = 0) -> dict:
-        """The data info of a sample made of frames ``names`` of ``clip``."""
-        info = dict(key=key, scale=self.scale, frame_offset=offset)
+                  offset: int = 0,
+                  clip_name: Optional[str] = None) -> dict:
+        """The data info of a sample made of frames ``names`` of ``clip``.
+
+        ``clip_name`` names the clip in the metrics (default: ``key``).
+        """
+        info = dict(
+            key=key,
+            clip=clip_name or key,
+            scale=self.scale,
+            frame_offset=offset)
         for k in self.data_prefix:
             info[f'{k}_path'] = [self.frame_path(k, clip, n) for n in names]
             if self.use_lmdb:
                 info[f'{k}_backend_args'] = dict(
                     self.backend_args, db_path=self.db_path(k))
         return info
+
+    def refuse_unpublished(self, what: str, found, expected) -> None:
+        """Raise :class:`IncompleteDatasetError` for a published set."""
+        raise IncompleteDatasetError(
+            f'{what} has {found}, but the published set has {expected}: '
+            'complete the download (docs/dataset_prepare.md), or pass '
+            'check_published=False to the dataset to use it as it is')
 
     def read_ann(self) -> List[List[str]]:
         """Non-empty lines of the annotation file, split on whitespace."""

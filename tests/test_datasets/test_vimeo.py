@@ -5,10 +5,12 @@ import shutil
 import pytest
 from mmagic.registry import DATASETS
 
+from sfvsr_plugin.datasets import IncompleteDatasetError, holdout_lines
 from .conftest import pipeline
 
 
 def build(root, ann='sep_trainlist.txt', **kw):
+    kw.setdefault('check_published', False)  # stand-ins: fewer clips
     return DATASETS.build(
         dict(type='STVSRVimeo90KDataset', data_root=root, ann_file=ann, **kw))
 
@@ -83,3 +85,48 @@ def test_missing_and_extra_frames_are_named(broken_root):
         build(broken_root, 'slow_testset.txt')
     # without the build-time check the clips are still listed
     assert len(build(broken_root, check_files=False)) == 6
+
+
+@pytest.mark.parametrize('ann, size', [('fast_testset.txt', 1225),
+                                       ('medium_testset.txt', 4977),
+                                       ('slow_testset.txt', 1613),
+                                       ('sep_testlist.txt', 7824)])
+def test_published_test_lists_must_be_complete(vimeo_root, ann, size):
+    with pytest.raises(
+            IncompleteDatasetError,
+            match=f'list file .*{ann} has .* clips, but the published set has '
+            f'{size}: complete the download .* check_published=False'):
+        build(vimeo_root, ann, check_published=True)
+    assert len(build(vimeo_root, ann, check_published=False)) >= 1
+    # other lists are the user's: no size to check
+    assert len(build(vimeo_root, 'sep_trainlist.txt',
+                     check_published=True)) == 6
+
+
+def test_published_size_is_accepted(tmp_path, vimeo_root):
+    root = str(tmp_path / 'vimeo')
+    shutil.copytree(vimeo_root, root)
+    clips = open(osp.join(root, 'slow_testset.txt')).read().split()
+    with open(osp.join(root, 'slow_testset.txt'), 'w') as f:
+        f.write('\n'.join(clips[i % len(clips)] for i in range(1613)))
+    assert len(build(root, 'slow_testset.txt', check_published=True)) == 1613
+
+
+def test_holdout_splits_the_training_list_for_validation(vimeo_root):
+    assert holdout_lines(64612, 100)[:2] == [99, 199]
+    assert len(holdout_lines(64612, 100)) == 646
+    keys = {
+        split:
+        [d['key'] for d in build(vimeo_root, holdout=split, holdout_every=3)]
+        for split in ('train', 'val', None)
+    }
+    assert keys['val'] == [keys[None][2], keys[None][5]]
+    assert keys['train'] == [k for k in keys[None] if k not in keys['val']]
+    # fixed: the same split on every build
+    assert [
+        d['key'] for d in build(vimeo_root, holdout='val', holdout_every=3)
+    ] == keys['val']
+    with pytest.raises(ValueError, match='names no clip .*holdout_every=100'):
+        build(vimeo_root, holdout='val')
+    with pytest.raises(ValueError, match='holdout must be'):
+        build(vimeo_root, holdout='test')

@@ -1,7 +1,9 @@
 # ST-VSR data: Vimeo90K septuplets for training (4 odd LR frames in, 7 HR
-# frames out), Vimeo90K-Fast/Medium/Slow and Vid4 (whole clips) for
-# validation and test (MultiValLoop / MultiTestLoop: lists of dataloaders
-# and evaluators). Layout and preparation: docs/dataset_prepare.md.
+# frames out) minus a held-out 1% of sep_trainlist.txt (every 100th clip,
+# never trained on) for validation and checkpoint selection; Vimeo90K-Fast /
+# Medium / Slow and Vid4 (whole clips) for test only (MultiTestLoop: lists of
+# dataloaders and evaluators), scored on Y as in docs/evaluation.md.
+# Layout and preparation: docs/dataset_prepare.md.
 # Only data keys here, so it combines with the runtime/model/schedule bases.
 data_root = 'data/vimeo_septuplet'
 vid4_root = 'data/Vid4'
@@ -11,9 +13,12 @@ backend_args = None
 # metainfo the metrics (FramePSNR frames='inserted'/'reconstructed') and the
 # visualizer read; MMagic's PackInputs drops unknown keys otherwise.
 meta_keys = [
-    'key', 'input_frame_indices', 'inserted_frame_indices', 'frame_offset'
+    'key', 'clip', 'input_frame_indices', 'inserted_frame_indices',
+    'frame_offset'
 ]
 gt_patch_size = 128  # 32x32 LR patches; 256 (64x64 LR) for fine-tuning
+# every holdout_every-th clip of sep_trainlist.txt is validation, not training
+holdout_every = 100
 
 train_pipeline = [
     dict(type='OddFrameSampling', mode='stvsr'),
@@ -60,8 +65,30 @@ train_dataloader = dict(
         ann_file='sep_trainlist.txt',
         data_prefix=dict(img='sequences_BIx4', gt='sequences'),
         mode='stvsr',
+        holdout='train',
+        holdout_every=holdout_every,
         backend_args=backend_args,
         pipeline=train_pipeline))
+
+# validation: the held-out clips of the training list (646 of 64612)
+val_dataloader = [
+    dict(
+        batch_size=1,
+        num_workers=1,
+        persistent_workers=False,
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        dataset=dict(
+            type='STVSRVimeo90KDataset',
+            data_root=data_root,
+            ann_file='sep_trainlist.txt',
+            data_prefix=dict(img='sequences_BIx4', gt='sequences'),
+            mode='stvsr',
+            holdout='val',
+            holdout_every=holdout_every,
+            backend_args=backend_args,
+            test_mode=True,
+            pipeline=val_pipeline))
+]
 
 vimeo_subsets = ['fast', 'medium', 'slow']
 vimeo_dataloaders = [
@@ -101,16 +128,23 @@ vid4_window_dataloader = dict(
     dataset=dict(
         vid4_dataloader['dataset'], window=dict(num_input_frames=4, stride=6)))
 
-val_prefixes = ['vimeo-fast', 'vimeo-medium', 'vimeo-slow', 'vid4']
-val_dataloader = vimeo_dataloaders + [vid4_dataloader]
-val_evaluator = [
-    dict(
+
+def evaluator(prefix):
+    """Y-PSNR / SSIM over all, inserted and reconstructed frames."""
+    return dict(
         type='Evaluator',
         metrics=[
             dict(type=metric, frames=frames, convert_to='Y', prefix=prefix)
             for metric in ['FramePSNR', 'FrameSSIM']
             for frames in ['all', 'inserted', 'reconstructed']
-        ]) for prefix in val_prefixes
+        ])
+
+
+val_evaluator = [evaluator('vimeo-val')]
+# test only: reported for the final checkpoint, never used to select one
+test_dataloader = vimeo_dataloaders + [vid4_dataloader]
+test_evaluator = [
+    evaluator(prefix)
+    for prefix in ['vimeo-fast', 'vimeo-medium', 'vimeo-slow', 'vid4']
 ]
-test_dataloader = val_dataloader
-test_evaluator = val_evaluator
+vid4_window_evaluator = evaluator('vid4-window')

@@ -1,13 +1,16 @@
 # S-VSR data (paper, Table 2): Vimeo90K septuplets, all 7 LR frames in and
-# all 7 HR frames out; validation / test on the Vimeo90K test list and on
+# all 7 HR frames out, scored on Y; validation on the held-out 1% of
+# sep_trainlist.txt (never trained on), test on the Vimeo90K test list and on
 # Vid4 (whole clips). Only data keys here.
 data_root = 'data/vimeo_septuplet'
 vid4_root = 'data/Vid4'
 backend_args = None
 meta_keys = [
-    'key', 'input_frame_indices', 'inserted_frame_indices', 'frame_offset'
+    'key', 'clip', 'input_frame_indices', 'inserted_frame_indices',
+    'frame_offset'
 ]
 gt_patch_size = 128
+holdout_every = 100  # every 100th training clip is validation
 
 train_pipeline = [
     dict(type='OddFrameSampling', mode='svsr'),
@@ -46,10 +49,21 @@ train_dataloader = dict(
         ann_file='sep_trainlist.txt',
         data_prefix=dict(img='sequences_BIx4', gt='sequences'),
         mode='svsr',
+        holdout='train',
+        holdout_every=holdout_every,
         backend_args=backend_args,
         pipeline=train_pipeline))
 
-eval_datasets = [
+val_datasets = [
+    dict(
+        type='STVSRVimeo90KDataset',
+        data_root=data_root,
+        ann_file='sep_trainlist.txt',
+        data_prefix=dict(img='sequences_BIx4', gt='sequences'),
+        holdout='val',
+        holdout_every=holdout_every),
+]
+test_datasets = [
     dict(
         type='STVSRVimeo90KDataset',
         data_root=data_root,
@@ -60,7 +74,7 @@ eval_datasets = [
         data_root=vid4_root,
         data_prefix=dict(img='BIx4', gt='GT')),
 ]
-val_dataloader = [
+val_dataloader, test_dataloader = [[
     dict(
         batch_size=1,
         num_workers=1,
@@ -71,15 +85,13 @@ val_dataloader = [
             mode='svsr',
             backend_args=backend_args,
             test_mode=True,
-            pipeline=val_pipeline)) for dataset in eval_datasets
-]
-val_evaluator = [
+            pipeline=val_pipeline)) for dataset in datasets
+] for datasets in (val_datasets, test_datasets)]
+val_evaluator, test_evaluator = [[
     dict(
         type='Evaluator',
         metrics=[
             dict(type='FramePSNR', frames='all', convert_to='Y', prefix=p),
             dict(type='FrameSSIM', frames='all', convert_to='Y', prefix=p),
-        ]) for p in ['vimeo', 'vid4']
-]
-test_dataloader = val_dataloader
-test_evaluator = val_evaluator
+        ]) for p in prefixes
+] for prefixes in (['vimeo-val'], ['vimeo', 'vid4'])]

@@ -1,12 +1,17 @@
 # T-VSR data (paper, Table 3): Vimeo90K triplets at full resolution, frames
 # 1 and 3 in, frame 2 (one image) out. The net outputs 3 frames and the
-# editor keeps the middle one. Only data keys here.
+# editor keeps the middle one. Scored on RGB, as frame-interpolation papers
+# do (ST-VSR and S-VSR on Y). Validation on the held-out 1% of
+# tri_trainlist.txt (never trained on), test on tri_testlist.txt.
+# Only data keys here.
 data_root = 'data/vimeo_triplet'
 backend_args = None
 meta_keys = [
-    'key', 'input_frame_indices', 'inserted_frame_indices', 'frame_offset'
+    'key', 'clip', 'input_frame_indices', 'inserted_frame_indices',
+    'frame_offset'
 ]
 gt_patch_size = 256
+holdout_every = 100  # every 100th training clip is validation
 
 train_pipeline = [
     dict(type='OddFrameSampling', mode='tvsr'),
@@ -48,9 +53,14 @@ train_dataloader = dict(
         ann_file='tri_trainlist.txt',
         data_prefix=data_prefix,
         mode='tvsr',
+        holdout='train',
+        holdout_every=holdout_every,
         backend_args=backend_args,
         pipeline=train_pipeline))
-val_dataloader = [
+val_split = dict(
+    ann_file='tri_trainlist.txt', holdout='val', holdout_every=holdout_every)
+test_split = dict(ann_file='tri_testlist.txt')
+val_dataloader, test_dataloader = [[
     dict(
         batch_size=1,
         num_workers=1,
@@ -59,20 +69,19 @@ val_dataloader = [
         dataset=dict(
             type=dataset_type,
             data_root=data_root,
-            ann_file='tri_testlist.txt',
             data_prefix=data_prefix,
             mode='tvsr',
             backend_args=backend_args,
             test_mode=True,
-            pipeline=val_pipeline))
-]
-val_evaluator = [
+            pipeline=val_pipeline,
+            **split))
+] for split in (val_split, test_split)]
+# convert_to=None: RGB
+val_evaluator, test_evaluator = [[
     dict(
         type='Evaluator',
         metrics=[
-            dict(type='PSNR', convert_to='Y', prefix='vimeo-triplet'),
-            dict(type='SSIM', convert_to='Y', prefix='vimeo-triplet'),
+            dict(type='FramePSNR', convert_to=None, prefix=prefix),
+            dict(type='FrameSSIM', convert_to=None, prefix=prefix),
         ])
-]
-test_dataloader = val_dataloader
-test_evaluator = val_evaluator
+] for prefix in ('vimeo-triplet-val', 'vimeo-triplet')]

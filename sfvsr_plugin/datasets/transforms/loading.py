@@ -29,12 +29,17 @@ class LoadClipFrames(LoadImageFromFile):
     Args:
         key (str): Key of the frames; paths are read from ``{key}_path``
             (a list of paths gives a list of frames, each ``(h, w, c)``).
+        cache_decoded (bool): Keep every decoded frame in memory (per
+            process) and hand out copies: a small dataset read many times
+            (the demo's) is decoded once. Default: False.
         **kwargs: Arguments of ``LoadImageFromFile`` (``channel_order``,
             ``to_float32``, ``backend_args``, ...).
     """
 
-    def __init__(self, key: str, **kwargs):
+    def __init__(self, key: str, cache_decoded: bool = False, **kwargs):
         super().__init__(key=key, **kwargs)
+        self.cache_decoded = cache_decoded
+        self._decoded = {}
         self._backends = {}
         self._clip = '?'
         self._sample_backend_args: Optional[dict] = None
@@ -65,6 +70,14 @@ class LoadClipFrames(LoadImageFromFile):
         return self._backends[name], args
 
     def _load_image(self, filename: str) -> np.ndarray:
+        if self.cache_decoded:
+            # copies: later transforms (Flip) work in place
+            if filename not in self._decoded:
+                self._decoded[filename] = self._decode(filename)
+            return self._decoded[filename].copy()
+        return self._decode(filename)
+
+    def _decode(self, filename: str) -> np.ndarray:
         backend, args = self._backend(filename)
         where = f'{filename!r} of clip {self._clip}'
         is_lmdb = args is not None and args.get('backend') == 'lmdb'

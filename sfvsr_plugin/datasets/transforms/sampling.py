@@ -8,8 +8,11 @@ from mmcv.transforms import BaseTransform
 #: metrics (``FramePSNR(frames='inserted')``, ...) and the visualizer find
 #: them in the data sample's metainfo. MMagic's ``PackInputs`` drops keys it
 #: does not know (``key`` included) unless they are listed in ``meta_keys``.
+#: ``clip`` and ``frame_offset`` let the metrics merge the windows of a clip
+#: (each GT frame scored once, clips weighted equally).
 STVSR_META_KEYS = [
-    'key', 'input_frame_indices', 'inserted_frame_indices', 'frame_offset'
+    'key', 'clip', 'input_frame_indices', 'inserted_frame_indices',
+    'frame_offset'
 ]
 
 MODES = ('stvsr', 'svsr', 'tvsr')
