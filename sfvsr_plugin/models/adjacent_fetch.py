@@ -1,5 +1,8 @@
 """Adjacent fetch block AF: deformable alignment of a neighbour's state."""
+from typing import List, Sequence
+
 import torch
+import torch.nn.functional as F
 from mmagic.registry import MODELS
 from torch import nn
 
@@ -75,7 +78,12 @@ class AdjacentFetch(nn.Module):
 
     def forward(self, feat: torch.Tensor,
                 hidden: torch.Tensor) -> torch.Tensor:
-        out = self.conv_offset(torch.cat([hidden, feat], dim=1))
+        return self.align(hidden,
+                          self.conv_offset(torch.cat([hidden, feat], dim=1)))
+
+    def align(self, hidden: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """Samples ``hidden`` with the offsets and masks in ``out`` (the
+        output of ``conv_offset``)."""
         o1, o2, mask = torch.chunk(out, 3, dim=1)
         offset = self.max_residue_magnitude * torch.tanh(
             torch.cat([o1, o2], 1))
@@ -89,3 +97,41 @@ class AdjacentFetch(nn.Module):
         return modulated_deform_conv2d(hidden, offset, mask, dcn.weight,
                                        dcn.bias, dcn.stride[0], dcn.padding[0],
                                        dcn.dilation[0], self.deform_groups)
+
+
+def adjacent_fetch_many(modules: Sequence[nn.Module], feat: torch.Tensor,
+                        hiddens: Sequence[torch.Tensor]) -> List[torch.Tensor]:
+    """``[m(feat, h) for m, h in zip(modules, hiddens)]``, batched.
+
+    FRM aligns two adjacent states to the same feature with two AFs. When
+    they are all :class:`AdjacentFetch` of the same shape, their offset
+    heads run as grouped convs, one call per layer for all sources instead
+    of one per source (same parameters, same numbers up to float rounding).
+
+    Shapes: ``feat`` and each hidden ``(n, c, h, w)``; a list of aligned
+    hidden states ``(n, c, h, w)`` out.
+    """
+    batchable = len(modules) > 1 and all(
+        type(m) is AdjacentFetch for m in modules) and len({
+            tuple(p.shape for p in m.conv_offset.parameters())
+            for m in modules
+        }) == 1
+    if not batchable:
+        return [m(feat, h) for m, h in zip(modules, hiddens)]
+    k = len(modules)
+    x = torch.cat([t for h in hiddens for t in (h, feat)], dim=1)
+    for i, layer in enumerate(modules[0].conv_offset):
+        if isinstance(layer, nn.Conv2d):
+            convs = [m.conv_offset[i] for m in modules]
+            x = F.conv2d(
+                x,
+                torch.cat([conv.weight for conv in convs]),
+                torch.cat([conv.bias for conv in convs]),
+                padding=layer.padding,
+                groups=k)
+        else:
+            x = layer(x)
+    return [
+        m.align(h, out)
+        for m, h, out in zip(modules, hiddens, x.chunk(k, dim=1))
+    ]

@@ -3,6 +3,7 @@ import math
 from typing import List, Optional, Tuple
 
 import torch
+import torch.nn.functional as F
 from mmagic.registry import MODELS
 from torch import nn
 
@@ -107,9 +108,9 @@ class DynamicSelection(nn.Module):
         if not self.use_selection:
             return [zeros if x is None else x for x in candidates]
         present = [i for i, x in enumerate(candidates) if x is not None]
-        logits = torch.stack(
-            [self.attentions[i](candidates[i], feat) for i in present],
-            dim=1)  # (n, k, heads, h, w)
+        logits = self.attention_logits([candidates[i] for i in present],
+                                       [self.attentions[i] for i in present],
+                                       feat)  # (n, k, heads, h, w)
         weights = torch.softmax(
             logits, dim=1).repeat_interleave(
                 c // self.num_heads, dim=2)  # (n, k, c, h, w)
@@ -117,6 +118,34 @@ class DynamicSelection(nn.Module):
         for j, i in enumerate(present):
             selected[i] = weights[:, j] * candidates[i]
         return selected
+
+    def attention_logits(self, candidates: List[torch.Tensor],
+                         attentions: List[DynamicSelectionAttention],
+                         feat: torch.Tensor) -> torch.Tensor:
+        """The logits of every DSA at once: the same numbers as calling each
+        ``attentions[j](candidates[j], feat)``, in two convs (all queries
+        from ``feat`` in one, all keys as one grouped conv) instead of two
+        per candidate.
+
+        Shapes: ``k`` candidates and ``feat`` ``(n, c, h, w)`` ->
+        ``(n, k, num_heads, h, w)``.
+        """
+        n, c, h, w = feat.shape
+        k = len(candidates)
+        query = F.conv2d(
+            feat,
+            torch.cat([a.query.weight for a in attentions]),
+            torch.cat([a.query.bias for a in attentions]),
+            padding=1)
+        key = F.conv2d(
+            torch.cat(candidates, dim=1),
+            torch.cat([a.key.weight for a in attentions]),
+            torch.cat([a.key.bias for a in attentions]),
+            padding=1,
+            groups=k)
+        heads = self.num_heads
+        return (query * key).view(n, k, heads, c // heads, h, w).sum(3) * \
+            attentions[0].scale
 
     def forward(self, candidates: List[Optional[torch.Tensor]],
                 feat: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -132,10 +161,11 @@ class DynamicSelection(nn.Module):
         if len(candidates) != self.num_candidates:
             raise ValueError(f'expected {self.num_candidates} candidates, got '
                              f'{len(candidates)}')
-        branches = self.select(candidates, feat) + [feat]
+        # the branches stay concatenated through the blocks and the merge
+        branches = torch.cat(self.select(candidates, feat) + [feat], dim=1)
         for block in self.blocks:
-            branches = block(branches)
-        fused = self.conv_merge(torch.cat(branches, dim=1))
+            branches = block.forward_stacked(branches)
+        fused = self.conv_merge(branches)
         return self.conv_hidden(fused), self.conv_state(fused)
 
 

@@ -6,6 +6,7 @@ import torch
 from mmagic.registry import MODELS
 from torch import nn
 
+from .adjacent_fetch import adjacent_fetch_many
 from .container import StoreFetchContainer, fetch_range
 
 CONTAINER_CHOICES = {
@@ -157,15 +158,16 @@ class StoreFetchRecurrentModule(nn.Module):
             candidates = []
             for src in self.adjacent_sources:
                 if src == self.direction:
-                    adjacent = hidden_prev
+                    candidates.append(hidden_prev)
                 elif k + 1 < num_frames:  # FRM reads BRM's state of k+1
-                    adjacent = backward_hidden[:, k + 1]
+                    candidates.append(backward_hidden[:, k + 1])
                 else:
-                    adjacent = zeros
-                if self.adjacent_fetch is not None:
-                    adjacent = self.adjacent_fetch[f'{src}_hidden'](feat,
-                                                                    adjacent)
-                candidates.append(adjacent)
+                    candidates.append(zeros)
+            if self.adjacent_fetch is not None:
+                candidates = adjacent_fetch_many([
+                    self.adjacent_fetch[f'{src}_hidden']
+                    for src in self.adjacent_sources
+                ], feat, candidates)
 
             memories = {}
             for src in self.distant_sources:

@@ -1,11 +1,11 @@
-"""Params, FLOPs, latency and peak memory of SFNet inference.
+"""Params, FLOPs, latency and peak memory of SFNet inference and training.
 
 Usage:
     python tools/analysis/benchmark.py [--config CONFIG] [--mid-channels 64]
         [--frames 8 32 128] [--sizes 112x64 320x180] [--capacity 8]
         [--device cpu|cuda] [--out-dir work_dirs/benchmark] [--quick]
         [--video-lengths 100 400 --segment-length 16 --overlap 4
-         --video-size 64x48]
+         --video-size 64x48] [--train [--train-steps 5]]
 
 Model rows: one forward pass of t LR frames (``(1, t, 3, h, w)`` in, 2t-1
 frames of 4x size out) for every ``--frames`` x ``--sizes``, with the
@@ -27,6 +27,15 @@ timing synchronises the device. FLOPs are counted as in
 ``model_complexity.py`` (aten ops plus mmcv's deformable convs, one
 multiply-add = 2 FLOPs).
 
+Training rows (``--train``): training steps of the editor (eq. 7 loss,
+backward, AdaMax step) on random batches, for the demo config
+(``configs/sfnet/sfnet_demo_bigbuckbunny.py``: 16 channels, 4 clips of 16x16
+LR patches) and the paper config (64 channels, 6 clips of 32x32 LR
+patches), each with SFNet's batched convs and with one conv call per
+module (``sfvsr_plugin.testing.unbatched``, the implementation before the
+batching), so one run shows before and after. ``--train-steps`` steps are
+timed after 2 warm-up steps.
+
 The table is printed as markdown and written to ``OUT_DIR/benchmark.md`` and
 ``.csv``; the plot to ``OUT_DIR/benchmark.png``.
 """
@@ -43,6 +52,13 @@ from model_complexity import reset_peak, status_kib  # noqa: E402
 
 #: 4 LR frames of 112x64: the paper's timing input (Table 1).
 PAPER_ROW = (4, (112, 64))
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+#: (name, config, LR patch side) of the training rows; batch sizes are the
+#: configs' own.
+TRAIN_CASES = (
+    ('demo', 'configs/sfnet/sfnet_demo_bigbuckbunny.py', 16),
+    ('paper', 'configs/sfnet/sfnet_4xb6-600k_vimeo90k-bi.py', 32),
+)
 
 QUICK = dict(
     mid_channels=8,
@@ -219,6 +235,55 @@ def measure_video(cfg, capacity, length, size, segment_length, overlap, device,
         added_mib=added_mib)
 
 
+def measure_train(config, patch, batched, steps, device, threads):
+    """Training steps of the editor of ``config`` on random batches."""
+    import contextlib
+
+    import torch
+    from mmagic.registry import MODELS
+    from mmagic.structures import DataSample
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+
+    from sfvsr_plugin.testing import unbatched
+    if threads:
+        torch.set_num_threads(threads)
+    cfg = Config.fromfile(osp.join(REPO, config))
+    batch = cfg.train_dataloader.batch_size
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmagic'):
+        model = MODELS.build(cfg.model).to(device).train()
+    optim = torch.optim.Adamax(
+        model.parameters(), lr=cfg.optim_wrapper.optimizer.lr)
+    lqs = torch.rand(batch, 4, 3, patch, patch, device=device)
+    gt = DataSample(
+        gt_img=torch.rand(batch, 7, 3, 4 * patch, 4 * patch, device=device))
+    peak = Peak(device)
+
+    def step():
+        losses = model.forward_train(lqs, gt)
+        optim.zero_grad()
+        sum(losses.values()).backward()
+        optim.step()
+
+    with (contextlib.nullcontext() if batched else unbatched()):
+        for _ in range(2):
+            step()
+        peak.start()
+        tic = time.perf_counter()
+        for _ in range(steps):
+            step()
+        peak.sync()
+        elapsed = time.perf_counter() - tic
+        peak_mib, added_mib = peak.stop()
+    return dict(
+        batch=batch,
+        s_per_step=elapsed / steps,
+        steps_per_s=steps / elapsed,
+        peak_mib=peak_mib,
+        added_mib=added_mib)
+
+
 def _child(conn, fn, kwargs):
     try:
         conn.send(('ok', fn(**kwargs)))
@@ -346,7 +411,16 @@ def parse_args(argv=None):
         default=(64, 48),
         help='LR size WxH of the video rows')
     parser.add_argument(
-        '--skip-model-rows', action='store_true', help='only the video rows')
+        '--skip-model-rows',
+        action='store_true',
+        help='no model rows (only the video or training rows)')
+    parser.add_argument(
+        '--train',
+        action='store_true',
+        help='training rows: steps/s and peak memory of the demo and the '
+        'paper config, batched convs vs one call per module')
+    parser.add_argument(
+        '--train-steps', type=int, default=5, help='timed training steps')
     parser.add_argument('--out-dir', default='work_dirs/benchmark')
     parser.add_argument(
         '--quick',
@@ -422,6 +496,29 @@ def main(argv=None):
                 f' (+{res["added_mib"]:.0f})',
                 file=sys.stderr)
 
+    train_rows = []
+    for name, config, patch in TRAIN_CASES if args.train else []:
+        for batched in (False, True):
+            res = in_child(
+                measure_train,
+                config=config,
+                patch=patch,
+                batched=batched,
+                steps=args.train_steps,
+                device=args.device,
+                threads=args.threads)
+            train_rows.append(
+                dict(
+                    config=name,
+                    convs='batched' if batched else 'one per module',
+                    lr_patch=f'{patch}x{patch}',
+                    **res))
+            print(
+                f'train {name} ({train_rows[-1]["convs"]}): '
+                f'{res["s_per_step"]:.3f} s/step, peak '
+                f'{res["peak_mib"]:.0f} MiB',
+                file=sys.stderr)
+
     os.makedirs(args.out_dir, exist_ok=True)
     device = args.device
     if device.startswith('cuda'):
@@ -442,6 +539,18 @@ def main(argv=None):
                         'frames', 'size', 'store', 'paper', 'params_m',
                         'gflops', 'latency_s', 'peak_mib', 'added_mib'
                     ]) + '\n')
+    if train_rows:
+        text.append(
+            '## Training steps (4 LR frames in, 7 out, eq. 7 loss, AdaMax)'
+            '\n\n' + markdown(train_rows, [
+                'config', 'convs', 'batch', 'lr_patch', 's_per_step',
+                'steps_per_s', 'peak_mib', 'added_mib'
+            ]) + '\n')
+        for name, _, _ in TRAIN_CASES:
+            before, after = (
+                r['s_per_step'] for r in train_rows if r['config'] == name)
+            text.append(f'{name}: batched convs {before / after:.2f}x the '
+                        'steps per second of one call per module\n')
     if video_rows:
         text.append(f'## Segmented pipeline (segment/overlap '
                     f'{args.segment_length}/{args.overlap} input frames)\n\n' +
@@ -464,14 +573,17 @@ def main(argv=None):
     with open(osp.join(args.out_dir, 'benchmark.csv'), 'w', newline='') as f:
         keys = [
             'kind', 'frames', 'size', 'store', 'paper', 'segment', 'params_m',
-            'gflops', 'latency_s', 'fps_out', 'peak_mib', 'added_mib'
+            'gflops', 'latency_s', 'fps_out', 'config', 'convs', 'batch',
+            'lr_patch', 's_per_step', 'steps_per_s', 'peak_mib', 'added_mib'
         ]
         writer = csv.DictWriter(f, keys)
         writer.writeheader()
-        for kind, rows in (('forward', model_rows), ('video', video_rows)):
+        for kind, rows in (('forward', model_rows), ('video', video_rows),
+                           ('train', train_rows)):
             for row in rows:
                 writer.writerow(dict(row, kind=kind))
-    plot(model_rows, video_rows, osp.join(args.out_dir, 'benchmark.png'))
+    if model_rows or video_rows:
+        plot(model_rows, video_rows, osp.join(args.out_dir, 'benchmark.png'))
     print(f'written to {args.out_dir}/benchmark.{{md,csv,png}}')
     return model_rows, video_rows
 
