@@ -5,23 +5,24 @@ tensors, containers and allowlisted globals. mmengine 0.10.7 writes numpy
 arrays and scalars and its ``HistoryBuffer`` (the message hub's logs) into
 every checkpoint, so ``load_from`` and ``--resume`` fail out of the box.
 
-Importing ``sfvsr_plugin`` allowlists exactly those globals (so MMagic's own
-tools benefit when a config imports the plugin) and keeps weights-only
-loading on: a checkpoint from an untrusted source still cannot run code.
-A checkpoint holding any other global is refused with
-:class:`UnsafeCheckpointError`, which names the global and how to allow it.
+:func:`load_weights_only` loads inside ``torch.serialization.safe_globals``
+with exactly those globals (plus any the user allowed with
+:func:`allow_checkpoint_globals`), so weights-only loading stays on and
+nothing is added to torch's process-wide allowlist. Importing
+``sfvsr_plugin`` routes mmengine's local-file checkpoint loader (what
+``load_from``, ``--resume`` and MMagic's own tools use) through it. A
+checkpoint holding any other global is refused with
+:class:`UnsafeCheckpointError`, which names the global (found with
+``torch.serialization.get_unsafe_globals_in_checkpoint``) and how to allow
+it.
 """
 import importlib
 import os.path as osp
 import pickle
-import re
 import types
 from typing import List
 
 import torch
-
-_GLOBAL_RE = re.compile(r'GLOBAL ([\w.]+)')
-_GETATTR_RE = re.compile(r'(checkpoint asks for getattr\(.*)')
 
 #: Fully qualified names of the globals mmengine and MMagic write.
 MMENGINE_CHECKPOINT_GLOBALS = (
@@ -64,8 +65,13 @@ def _history_buffer_getattr(obj, name):
     return attr
 
 
+#: Globals allowed by :func:`allow_checkpoint_globals`, on top of
+#: mmengine's; only :func:`load_weights_only` uses them.
+USER_ALLOWED_GLOBALS: List = []
+
+
 def checkpoint_safe_globals() -> List:
-    """The objects allowlisted for weights-only loading."""
+    """The objects allowlisted while this module loads a checkpoint."""
     safe = []
     for name in MMENGINE_CHECKPOINT_GLOBALS:
         try:
@@ -80,20 +86,34 @@ def checkpoint_safe_globals() -> List:
             if isinstance(v, type) and v.__name__.endswith('DType')
         ]
     safe.append((_history_buffer_getattr, 'builtins.getattr'))
-    return safe
+    return safe + USER_ALLOWED_GLOBALS
 
 
 def allow_checkpoint_globals(*names: str) -> None:
     """Allowlist more globals by name, for checkpoints you trust.
 
-    Example: ``allow_checkpoint_globals('mypkg.module.MyClass')``; the same
-    as ``torch.serialization.add_safe_globals([MyClass])``.
+    Example: ``allow_checkpoint_globals('mypkg.module.MyClass')``. They are
+    allowed in :func:`load_weights_only` (hence in mmengine's loading of
+    local files) for the rest of the process, and nowhere else.
     """
-    torch.serialization.add_safe_globals([_import_name(n) for n in names])
+    for name in names:
+        obj = _import_name(name)
+        if obj not in USER_ALLOWED_GLOBALS:
+            USER_ALLOWED_GLOBALS.append(obj)
+
+
+def _refused_getattr(err: BaseException):
+    """The :class:`UnsafeCheckpointError` of ``_history_buffer_getattr``
+    behind torch's re-raised error, if that is what stopped the load."""
+    while err is not None:
+        if isinstance(err, UnsafeCheckpointError):
+            return err
+        err = err.__context__
+    return None
 
 
 def load_weights_only(filename: str, map_location=None):
-    """``torch.load(weights_only=True)`` with a clear error for bad globals.
+    """``torch.load(weights_only=True)`` with mmengine's globals allowed.
 
     Raises:
         FileNotFoundError: ``filename`` does not exist.
@@ -103,28 +123,29 @@ def load_weights_only(filename: str, map_location=None):
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} can not be found')
-    try:
-        return torch.load(
-            filename, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        # torch re-raises whatever the unpickler raised as one long message.
-        refused_getattr = _GETATTR_RE.search(str(err))
-        if refused_getattr:
-            raise UnsafeCheckpointError(
-                f'refused to load checkpoint {filename}: '
-                f'{refused_getattr.group(1)}') from None
-        match = _GLOBAL_RE.search(str(err))
-        if match is None:
-            raise
-        name = match.group(1)
-        raise UnsafeCheckpointError(
-            f'refused to load checkpoint {filename}: it holds the pickled '
-            f'global `{name}`, which is not one of the globals mmengine and '
-            'MMagic write, and weights-only loading stays on so that a '
-            'checkpoint cannot run code. If you trust this file, allow the '
-            'global before loading: `from sfvsr_plugin.checkpoint import '
-            f"allow_checkpoint_globals; allow_checkpoint_globals('{name}')` "
-            f'(or torch.serialization.add_safe_globals).') from None
+    with torch.serialization.safe_globals(checkpoint_safe_globals()):
+        try:
+            return torch.load(
+                filename, map_location=map_location, weights_only=True)
+        except pickle.UnpicklingError as err:
+            refused = _refused_getattr(err.__context__)
+            if refused is not None:
+                raise UnsafeCheckpointError(
+                    f'refused to load checkpoint {filename}: {refused}'
+                ) from None
+            names = sorted(
+                torch.serialization.get_unsafe_globals_in_checkpoint(filename))
+            if not names:
+                raise
+    listed = ', '.join(f'`{n}`' for n in names)
+    raise UnsafeCheckpointError(
+        f'refused to load checkpoint {filename}: it holds the pickled '
+        f'global(s) {listed}, which are not among the globals mmengine and '
+        'MMagic write, and weights-only loading stays on so that a '
+        'checkpoint cannot run code. If you trust this file, allow them '
+        'before loading: `from sfvsr_plugin.checkpoint import '
+        'allow_checkpoint_globals; allow_checkpoint_globals(' +
+        ', '.join(f"'{n}'" for n in names) + ')`.')
 
 
 def load_from_local(filename: str, map_location=None):
@@ -133,8 +154,11 @@ def load_from_local(filename: str, map_location=None):
 
 
 def register_weights_only_loading() -> None:
-    """Allowlist mmengine's globals and route local loading through here."""
+    """Route mmengine's local-file loading through :func:`load_weights_only`.
+
+    Only the loader of plain paths changes (mmengine's ``CheckpointLoader``
+    scheme ``''``); torch's process-wide allowlist is left alone.
+    """
     from mmengine.runner.checkpoint import CheckpointLoader
-    torch.serialization.add_safe_globals(checkpoint_safe_globals())
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local, force=True)

@@ -16,6 +16,15 @@ def _seed_and_scope():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _restore_checkpoint_globals():
+    """Globals a test allows for checkpoints do not leak into later tests."""
+    from sfvsr_plugin import checkpoint
+    saved = list(checkpoint.USER_ALLOWED_GLOBALS)
+    yield
+    checkpoint.USER_ALLOWED_GLOBALS[:] = saved
+
+
 def tiny_sfnet_cfg(**overrides):
     """SFNet at test size: same architecture, 8 channels."""
     cfg = dict(

@@ -143,3 +143,64 @@ def test_restricted_getattr_blocks_other_attributes(tmp_path):
 def test_missing_checkpoint_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         _load_checkpoint(osp.join(str(tmp_path), 'nope.pth'))
+
+
+def test_safe_globals_are_scoped_to_the_plugins_loads(tmp_path):
+    """Importing the plugin and loading a Runner checkpoint leaves torch's
+    process-wide allowlist as it was; plain torch.load still refuses what
+    the plugin's loader accepts."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    from sfvsr_plugin import checkpoint
+    before = list(torch.serialization.get_safe_globals())
+    path = str(tmp_path / 'hub.pth')
+    torch.save({'meta': {'hub': HistoryBuffer([1., 2.], [1, 1])}}, path)
+    assert load_weights_only(path)['meta']['hub'].mean() == 1.5
+    assert _load_checkpoint(path)['meta']['hub'].mean() == 1.5
+    assert list(torch.serialization.get_safe_globals()) == before
+    assert HistoryBuffer not in before
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path, weights_only=True)
+    # allowed globals live in one list, restored after each test
+    allow_checkpoint_globals(f'{__name__}.NotAllowed')
+    assert NotAllowed in checkpoint.USER_ALLOWED_GLOBALS
+    assert list(torch.serialization.get_safe_globals()) == before
+
+
+def test_allowed_globals_do_not_leak_between_tests():
+    from sfvsr_plugin import checkpoint
+    assert NotAllowed not in checkpoint.USER_ALLOWED_GLOBALS
+
+
+def test_mmagic_own_train_tool_resumes_our_config(tmp_path):
+    """MMagic's tools/train.py (the copy its wheel ships) with a config that
+    imports the plugin: a run to iteration 2, then --resume to 4."""
+    import subprocess
+    import sys
+
+    import mmagic
+
+    from .test_tools.test_train_e2e import REPO, write_cfg
+    tool = osp.join(osp.dirname(mmagic.__file__), '.mim', 'tools', 'train.py')
+    assert osp.isfile(tool)
+    data_root = tmp_path / 'data'
+    from sfvsr_plugin.datasets import (make_vid4_stand_in,
+                                       make_vimeo_septuplet_stand_in)
+    vimeo, vid4 = str(data_root / 'vimeo'), str(data_root / 'vid4')
+    make_vimeo_septuplet_stand_in(vimeo, num_clips=3, gt_size=(64, 32))
+    make_vid4_stand_in(
+        vid4, clip_lengths=dict(calendar=5, city=4), gt_size=(64, 32))
+    work_dir = str(tmp_path / 'work')
+    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
+    for iters, extra in ((2, []), (4, ['--resume'])):
+        cfg = write_cfg(
+            tmp_path / f'cfg{iters}.py', (vimeo, vid4), iters=iters)
+        proc = subprocess.run(
+            [sys.executable, tool, cfg, '--work-dir', work_dir] + extra,
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True)
+        assert proc.returncode == 0, proc.stderr[-4000:]
+    assert 'resumed epoch: 0, iter: 2' in proc.stdout + proc.stderr
+    assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))

@@ -163,3 +163,16 @@ def test_benchmark_quick(tmp_path, capsys):
     res = benchmark.measure_forward(
         benchmark.tiny_generator(8), None, 2, (16, 12), 'cpu', True, 1)
     assert res['gflops'] > 0 and res['params_m'] > 0
+
+
+def test_benchmark_train_times_both_conv_forms():
+    """The --train rows: a step of the demo config's editor, batched and
+    one conv call per module, alternating (tiny patches here)."""
+    benchmark = load_tool('analysis', 'benchmark.py')
+    name, config, _ = benchmark.TRAIN_CASES[0]
+    assert name == 'demo'
+    res = benchmark.measure_train(config, 8, ['unbatched', 'batched'], 1,
+                                  'cpu', None)
+    assert res['batch'] == 4  # the demo config's
+    assert res['unbatched'] > 0 and res['batched'] > 0
+    assert res['peak_mib'] > 0

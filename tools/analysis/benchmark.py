@@ -33,8 +33,10 @@ backward, AdaMax step) on random batches, for the demo config
 LR patches) and the paper config (64 channels, 6 clips of 32x32 LR
 patches), each with SFNet's batched convs and with one conv call per
 module (``sfvsr_plugin.testing.unbatched``, the implementation before the
-batching), so one run shows before and after. ``--train-steps`` steps are
-timed after 2 warm-up steps.
+batching), so one run shows before and after. The two alternate step by
+step in one process for ``--train-steps`` rounds after 2 warm-up steps
+each, and each reports its median step time (robust to a machine whose
+speed drifts); peak memory comes from a run of each alone.
 
 The table is printed as markdown and written to ``OUT_DIR/benchmark.md`` and
 ``.csv``; the plot to ``OUT_DIR/benchmark.png``.
@@ -235,9 +237,16 @@ def measure_video(cfg, capacity, length, size, segment_length, overlap, device,
         added_mib=added_mib)
 
 
-def measure_train(config, patch, batched, steps, device, threads):
-    """Training steps of the editor of ``config`` on random batches."""
+def measure_train(config, patch, variants, steps, device, threads):
+    """Training steps of the editor of ``config`` on random batches.
+
+    ``variants`` is a list of 'batched' / 'unbatched'. With several, their
+    steps alternate (one of each per round), so that a machine whose speed
+    drifts (shared cores) slows all of them alike; each gets the median of
+    its step times. Peak memory is only meaningful with one variant.
+    """
     import contextlib
+    import statistics
 
     import torch
     from mmagic.registry import MODELS
@@ -260,28 +269,31 @@ def measure_train(config, patch, batched, steps, device, threads):
         gt_img=torch.rand(batch, 7, 3, 4 * patch, 4 * patch, device=device))
     peak = Peak(device)
 
-    def step():
-        losses = model.forward_train(lqs, gt)
-        optim.zero_grad()
-        sum(losses.values()).backward()
-        optim.step()
+    def step(variant):
+        with (unbatched()
+              if variant == 'unbatched' else contextlib.nullcontext()):
+            losses = model.forward_train(lqs, gt)
+            optim.zero_grad()
+            sum(losses.values()).backward()
+            optim.step()
 
-    with (contextlib.nullcontext() if batched else unbatched()):
-        for _ in range(2):
-            step()
-        peak.start()
-        tic = time.perf_counter()
-        for _ in range(steps):
-            step()
-        peak.sync()
-        elapsed = time.perf_counter() - tic
-        peak_mib, added_mib = peak.stop()
-    return dict(
-        batch=batch,
-        s_per_step=elapsed / steps,
-        steps_per_s=steps / elapsed,
-        peak_mib=peak_mib,
-        added_mib=added_mib)
+    for variant in variants:  # warm-up
+        step(variant)
+        step(variant)
+    times = {v: [] for v in variants}
+    peak.start()
+    for _ in range(steps):
+        for variant in variants:
+            peak.sync()
+            tic = time.perf_counter()
+            step(variant)
+            peak.sync()
+            times[variant].append(time.perf_counter() - tic)
+    peak_mib, added_mib = peak.stop()
+    result = dict(batch=batch, peak_mib=peak_mib, added_mib=added_mib)
+    for variant, ts in times.items():
+        result[variant] = statistics.median(ts)
+    return result
 
 
 def _child(conn, fn, kwargs):
@@ -420,7 +432,10 @@ def parse_args(argv=None):
         help='training rows: steps/s and peak memory of the demo and the '
         'paper config, batched convs vs one call per module')
     parser.add_argument(
-        '--train-steps', type=int, default=5, help='timed training steps')
+        '--train-steps',
+        type=int,
+        default=5,
+        help='timed training steps of each variant')
     parser.add_argument('--out-dir', default='work_dirs/benchmark')
     parser.add_argument(
         '--quick',
@@ -498,25 +513,35 @@ def main(argv=None):
 
     train_rows = []
     for name, config, patch in TRAIN_CASES if args.train else []:
-        for batched in (False, True):
-            res = in_child(
-                measure_train,
-                config=config,
-                patch=patch,
-                batched=batched,
-                steps=args.train_steps,
-                device=args.device,
-                threads=args.threads)
+        common = dict(
+            config=config,
+            patch=patch,
+            device=args.device,
+            threads=args.threads)
+        # speed: both variants alternating in one process
+        speed = in_child(
+            measure_train,
+            variants=['unbatched', 'batched'],
+            steps=args.train_steps,
+            **common)
+        for variant, convs in (('unbatched', 'one per module'), ('batched',
+                                                                 'batched')):
+            # memory: each variant alone
+            mem = in_child(
+                measure_train, variants=[variant], steps=1, **common)
             train_rows.append(
                 dict(
                     config=name,
-                    convs='batched' if batched else 'one per module',
+                    convs=convs,
+                    batch=speed['batch'],
                     lr_patch=f'{patch}x{patch}',
-                    **res))
+                    s_per_step=speed[variant],
+                    steps_per_s=1 / speed[variant],
+                    peak_mib=mem['peak_mib'],
+                    added_mib=mem['added_mib']))
             print(
-                f'train {name} ({train_rows[-1]["convs"]}): '
-                f'{res["s_per_step"]:.3f} s/step, peak '
-                f'{res["peak_mib"]:.0f} MiB',
+                f'train {name} ({convs}): {speed[variant]:.3f} s/step '
+                f'(median), peak {mem["peak_mib"]:.0f} MiB',
                 file=sys.stderr)
 
     os.makedirs(args.out_dir, exist_ok=True)
