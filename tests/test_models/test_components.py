@@ -28,7 +28,6 @@ from sfvsr_plugin.models.container import StoreFetchContainer, fetch_range
         mid_channels=8,
         adjacent_fetch=dict(type='AdjacentFetch', deform_groups=2),
         dynamic_selection=dict(type='DynamicSelection', num_blocks=1)),
-    dict(type='StoreFetchContainer', capacity=3),
     dict(type='SFNet', mid_channels=8),
 ])
 def test_builds_in_mmagic_scope(cfg):

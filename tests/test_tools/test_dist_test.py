@@ -95,6 +95,13 @@ def test_two_processes_score_every_clip_like_one(setup):
             assert 'Distributed launcher: pytorch' in proc.stdout + \
                 proc.stderr
     (one, one_frames), (two, two_frames) = outs['one'], outs['two']
+    # shown with pytest -s: the figures the evaluation issue asked for
+    for name, (metrics, frames) in outs.items():
+        print(f'\n{name} process(es): ' +
+              ', '.join(f'{k} {v:.6f}' for k, v in sorted(metrics.items())) +
+              '; clips scored: ' +
+              ', '.join(f'{k.split("/")[0]} {len(v["clips"])}'
+                        for k, v in frames.items() if k.endswith('/PSNR')))
     assert set(one) == set(two) and len(one) == 12
     for k in one:
         assert two[k] == pytest.approx(one[k], abs=1e-6), k

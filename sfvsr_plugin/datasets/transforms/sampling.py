@@ -4,6 +4,8 @@ from typing import List
 from mmagic.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from ..base import MODES
+
 #: Keys a pipeline's ``PackInputs(meta_keys=...)`` must keep so that the
 #: metrics (``FramePSNR(frames='inserted')``, ...) and the visualizer find
 #: them in the data sample's metainfo. MMagic's ``PackInputs`` drops keys it
@@ -14,8 +16,6 @@ STVSR_META_KEYS = [
     'key', 'clip', 'input_frame_indices', 'inserted_frame_indices',
     'frame_offset'
 ]
-
-MODES = ('stvsr', 'svsr', 'tvsr')
 
 
 @TRANSFORMS.register_module()
