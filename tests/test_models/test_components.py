@@ -215,7 +215,7 @@ def test_init_kaiming_with_small_residual_branches():
     head = net.head
     assert _rel_std(head.detail_reconstruction[1]) == pytest.approx(1, rel=0.1)
     assert _rel_std(head.detail_reconstruction[3]) == pytest.approx(
-        0.1, rel=0.2)
+        1e-3, rel=0.2)  # the net starts as bicubic + blending
     assert not net.head.structure_fusion[0].bias.any()
     # the signal survives the recurrent stack: hidden states vary in space
     # about as much as the extracted features (PyTorch's default init lost
