@@ -54,38 +54,40 @@ lr_on_the_fly_train_pipeline = [
     dict(type='MakeLRFromGT', scale=4),
 ] + train_pipeline[3:]
 
+# what every Vimeo dataloader below shares
+vimeo_dataset = dict(
+    type='STVSRVimeo90KDataset',
+    data_root=data_root,
+    data_prefix=dict(img='sequences_BIx4', gt='sequences'),
+    mode='stvsr',
+    backend_args=backend_args)
+eval_loader = dict(
+    batch_size=1,
+    num_workers=1,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False))
+
 train_dataloader = dict(
     batch_size=6,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        type='STVSRVimeo90KDataset',
-        data_root=data_root,
+        vimeo_dataset,
         ann_file='sep_trainlist.txt',
-        data_prefix=dict(img='sequences_BIx4', gt='sequences'),
-        mode='stvsr',
         holdout='train',
         holdout_every=holdout_every,
-        backend_args=backend_args,
         pipeline=train_pipeline))
 
 # validation: the held-out clips of the training list (646 of 64612)
 val_dataloader = [
     dict(
-        batch_size=1,
-        num_workers=1,
-        persistent_workers=False,
-        sampler=dict(type='DefaultSampler', shuffle=False),
+        eval_loader,
         dataset=dict(
-            type='STVSRVimeo90KDataset',
-            data_root=data_root,
+            vimeo_dataset,
             ann_file='sep_trainlist.txt',
-            data_prefix=dict(img='sequences_BIx4', gt='sequences'),
-            mode='stvsr',
             holdout='val',
             holdout_every=holdout_every,
-            backend_args=backend_args,
             test_mode=True,
             pipeline=val_pipeline))
 ]
@@ -93,25 +95,15 @@ val_dataloader = [
 vimeo_subsets = ['fast', 'medium', 'slow']
 vimeo_dataloaders = [
     dict(
-        batch_size=1,
-        num_workers=1,
-        persistent_workers=False,
-        sampler=dict(type='DefaultSampler', shuffle=False),
+        eval_loader,
         dataset=dict(
-            type='STVSRVimeo90KDataset',
-            data_root=data_root,
+            vimeo_dataset,
             ann_file=f'{subset}_testset.txt',
-            data_prefix=dict(img='sequences_BIx4', gt='sequences'),
-            mode='stvsr',
-            backend_args=backend_args,
             test_mode=True,
             pipeline=val_pipeline)) for subset in vimeo_subsets
 ]
 vid4_dataloader = dict(
-    batch_size=1,
-    num_workers=1,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    eval_loader,
     dataset=dict(
         type='STVSRVid4Dataset',
         data_root=vid4_root,
