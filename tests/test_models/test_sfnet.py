@@ -1,3 +1,5 @@
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
@@ -275,15 +277,12 @@ def _psnr_to_gt_of_init_net(monkeypatch, last_conv_scale=None):
     lr = np.stack([matlab_downsample(f) for f in frames[::2]])
     x = torch.from_numpy(lr).permute(0, 3, 1, 2).float()[None] / 255.
     torch.manual_seed(0)
-    net = MODELS.build(
-        dict(
-            type='SFNet',
-            mid_channels=16,
-            feature_extractor=dict(type='SFFeatureExtractor', num_blocks=2),
-            adjacent_fetch=dict(type='AdjacentFetch', deform_groups=4),
-            distant_fetch=dict(type='DistantFetch', key_channels=16),
-            dynamic_selection=dict(type='DynamicSelection', num_blocks=2),
-            head=dict(type='FusionReconstructionHead', num_blocks=1)))
+    from mmengine.config import Config
+    demo = Config.fromfile(
+        osp.join(
+            osp.dirname(__file__), '..', '..', 'configs', 'sfnet',
+            'sfnet_demo_bigbuckbunny.py'))
+    net = MODELS.build(demo.model.generator)  # the demo-sized SFNet
     with torch.no_grad():
         out = net(x)[0].clamp(0, 1) * 255.
         up = torch.nn.functional.interpolate(

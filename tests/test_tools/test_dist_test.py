@@ -3,7 +3,6 @@ gives the metrics of tools/test.py with 1 process; --out writes the
 per-clip and per-frame scores next to the averages."""
 import json
 import os
-import os.path as osp
 import subprocess
 import sys
 
@@ -12,21 +11,11 @@ import torch
 
 from sfvsr_plugin.datasets import (make_vid4_stand_in,
                                    make_vimeo_septuplet_stand_in)
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MAIN_CFG = osp.join(REPO, 'configs', 'sfnet', 'sfnet_4xb6-600k_vimeo90k-bi.py')
+from .test_train_e2e import MAIN_CFG, REPO, TINY_MODEL
 
 CFG = '''
 _base_ = [{main!r}]
-model = dict(
-    generator=dict(
-        mid_channels=8,
-        feature_extractor=dict(num_blocks=1),
-        adjacent_fetch=dict(deform_groups=2),
-        distant_fetch=dict(key_channels=8),
-        dynamic_selection=dict(num_blocks=1),
-        head=dict(num_blocks=1)))
-# the stand-ins reuse the published list names with fewer clips
+{tiny_model}# the stand-ins reuse the published list names with fewer clips
 test_dataloader = [
     dict(_base_.vimeo_dataloaders[0], num_workers=0,
          dataset=dict(_base_.vimeo_dataloaders[0]['dataset'],
@@ -53,7 +42,9 @@ def setup(tmp_path_factory):
     make_vid4_stand_in(
         vid4, clip_lengths=dict(calendar=9, city=8), gt_size=(64, 32))
     cfg_path = root / 'tiny_test.py'
-    cfg_path.write_text(CFG.format(main=MAIN_CFG, vimeo=vimeo, vid4=vid4))
+    cfg_path.write_text(
+        CFG.format(
+            main=MAIN_CFG, tiny_model=TINY_MODEL, vimeo=vimeo, vid4=vid4))
     from mmagic.registry import MODELS
     from mmengine.config import Config
     from mmengine.registry import DefaultScope

@@ -21,12 +21,8 @@ from sfvsr_plugin.datasets import (make_vid4_stand_in,
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MAIN_CFG = osp.join(REPO, 'configs', 'sfnet', 'sfnet_4xb6-600k_vimeo90k-bi.py')
 
-TINY_CFG = '''
-_base_ = [{main!r}]
-custom_imports = dict(
-    imports=['sfvsr_plugin'] + {extra_imports!r}, allow_failed_imports=False)
-data_root = {vimeo!r}
-vid4_root = {vid4!r}
+# The paper's SFNet at test size, as a config override of the main config.
+TINY_MODEL = '''
 model = dict(
     generator=dict(
         mid_channels=8,
@@ -35,7 +31,15 @@ model = dict(
         distant_fetch=dict(key_channels=8),
         dynamic_selection=dict(num_blocks=1),
         head=dict(num_blocks=1)))
-train_pipeline = [
+'''
+
+TINY_CFG = '''
+_base_ = [{main!r}]
+custom_imports = dict(
+    imports=['sfvsr_plugin'] + {extra_imports!r}, allow_failed_imports=False)
+data_root = {vimeo!r}
+vid4_root = {vid4!r}
+{tiny_model}train_pipeline = [
     dict(t, gt_patch_size=32) if t['type'] == 'PairedRandomCrop' else t
     for t in _base_.train_pipeline
 ]
@@ -98,6 +102,7 @@ def write_cfg(path,
     path.write_text(
         TINY_CFG.format(
             main=MAIN_CFG,
+            tiny_model=TINY_MODEL,
             vimeo=vimeo,
             vid4=vid4,
             iters=iters,
