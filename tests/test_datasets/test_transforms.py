@@ -250,3 +250,80 @@ def test_load_clip_frames_caches_decoded_frames_and_hands_out_copies(
     expected = cv2.imread(paths[0])
     np.testing.assert_array_equal(second[0], expected)
     assert second[0] is not load._decoded[paths[0]]
+
+
+def _moving_square_clip(frames=7, lr_size=(16, 24), scale=4, square_at=(8, 0)):
+    """A still noise background with one square moving in its LR rows
+    ``square_at[0]..+8`` (GT rows x4): blending fails only there."""
+    rng = np.random.default_rng(0)
+    h, w = lr_size[0] * scale, lr_size[1] * scale
+    background = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
+    gt = []
+    for k in range(frames):
+        frame = background.copy()
+        top, left = square_at[0] * scale, square_at[1] * scale + 6 * k
+        frame[top:top + 8 * scale, left:left + 12] = 255
+        gt.append(frame)
+    lr = [f[::scale, ::scale] for f in gt]
+    return dict(img=lr, gt=gt, scale=scale)
+
+
+def test_blending_error_is_zero_on_still_frames_and_marks_motion():
+    from sfvsr_plugin.datasets.transforms import blending_error
+    clip = _moving_square_clip()
+    error = blending_error(clip['gt'])
+    assert error.shape == clip['gt'][0].shape[:2]
+    assert error[:32].max() == 0  # the square never enters rows 0-31
+    assert error[32:].max() > 0
+    still = blending_error([clip['gt'][0]] * 3)
+    assert still.max() == 0
+
+
+def test_motion_paired_crop_with_one_candidate_is_paired_random_crop():
+    crops = {}
+    for kind in ('PairedRandomCrop', 'MotionPairedCrop'):
+        cfg = dict(type=kind, gt_patch_size=32)
+        if kind == 'MotionPairedCrop':
+            cfg['num_candidates'] = 1
+        crop = TRANSFORMS.build(cfg)
+        np.random.seed(3)
+        crops[kind] = [crop(_moving_square_clip()) for _ in range(5)]
+    for a, b in zip(crops['PairedRandomCrop'], crops['MotionPairedCrop']):
+        for key in ('img', 'gt'):
+            assert len(a[key]) == len(b[key]) == 7
+            for x, y in zip(a[key], b[key]):
+                np.testing.assert_array_equal(x, y)
+
+
+def test_motion_paired_crop_picks_the_moving_part_and_keeps_alignment():
+    from sfvsr_plugin.datasets.transforms import blending_error
+    crop = TRANSFORMS.build(
+        dict(type='MotionPairedCrop', gt_patch_size=32, num_candidates=16))
+    random_crop = TRANSFORMS.build(
+        dict(type='PairedRandomCrop', gt_patch_size=32))
+    np.random.seed(0)
+    moving = [
+        blending_error(crop(_moving_square_clip())['gt']).mean()
+        for _ in range(20)
+    ]
+    at_random = [
+        blending_error(random_crop(_moving_square_clip())['gt']).mean()
+        for _ in range(20)
+    ]
+    assert min(moving) > 0  # 16 draws always find the square
+    assert np.mean(moving) > 1.5 * np.mean(at_random)
+    out = crop(_moving_square_clip())
+    assert out['img'][0].shape == (8, 8, 3)
+    assert out['gt'][0].shape == (32, 32, 3)
+    for lr, gt in zip(out['img'], out['gt']):  # LR is GT[::4] here
+        np.testing.assert_array_equal(lr, gt[::4, ::4])
+
+
+def test_motion_paired_crop_refuses_single_frames_and_bad_candidates():
+    crop = TRANSFORMS.build(dict(type='MotionPairedCrop', gt_patch_size=32))
+    clip = _moving_square_clip()
+    with pytest.raises(ValueError, match='at least 3 frames'):
+        crop(dict(img=clip['img'][0], gt=clip['gt'][0], scale=4))
+    with pytest.raises(ValueError, match='num_candidates=0'):
+        TRANSFORMS.build(
+            dict(type='MotionPairedCrop', gt_patch_size=32, num_candidates=0))
