@@ -2,9 +2,9 @@ import pytest
 import torch
 
 import sfvsr_plugin  # noqa: F401  (registers components)
-from sfvsr_plugin.datasets import (make_vid4_stand_in,
-                                   make_vimeo_septuplet_stand_in,
-                                   make_vimeo_triplet_stand_in)
+from sfvsr_plugin.testing import (make_vid4_stand_in,
+                                  make_vimeo_septuplet_stand_in,
+                                  make_vimeo_triplet_stand_in)
 
 
 @pytest.fixture(autouse=True)

@@ -63,6 +63,6 @@ def test_make_stand_in_and_make_lmdb_clis(tmp_path, capsys):
 
 
 def test_stand_in_rejects_bad_sizes(tmp_path):
-    from sfvsr_plugin.datasets import make_vimeo_septuplet_stand_in
+    from sfvsr_plugin.testing import make_vimeo_septuplet_stand_in
     with pytest.raises(ValueError, match='not divisible by 4'):
         make_vimeo_septuplet_stand_in(str(tmp_path), gt_size=(30, 16))

@@ -15,8 +15,8 @@ import sys
 import pytest
 import torch
 
-from sfvsr_plugin.datasets import (make_vid4_stand_in,
-                                   make_vimeo_septuplet_stand_in)
+from sfvsr_plugin.testing import (make_vid4_stand_in,
+                                  make_vimeo_septuplet_stand_in)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MAIN_CFG = osp.join(REPO, 'configs', 'sfnet', 'sfnet_4xb6-600k_vimeo90k-bi.py')

