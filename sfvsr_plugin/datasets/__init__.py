@@ -2,7 +2,7 @@
 """
 from . import transforms  # noqa: F401
 from .base import ClipDataset, IncompleteDatasetError, read_lmdb_meta
-from .converters import make_lmdb, make_lr_tree
+from .converters import make_lmdb, make_lr_tree, write_vimeo_septuplets
 from .frames import (VID4_CLIP_LENGTHS, STVSRFramesDataset, STVSRVid4Dataset,
                      window_starts)
 from .transforms import (CheckLRScale, LoadClipFrames, MakeLRFromGT,
@@ -14,5 +14,6 @@ __all__ = [
     'PUBLISHED_LIST_SIZES', 'VID4_CLIP_LENGTHS', 'holdout_lines',
     'LoadClipFrames', 'MakeLRFromGT', 'OddFrameSampling', 'matlab_downsample',
     'STVSRFramesDataset', 'STVSRVid4Dataset', 'STVSRVimeo90KDataset',
-    'make_lmdb', 'make_lr_tree', 'read_lmdb_meta', 'window_starts'
+    'make_lmdb', 'make_lr_tree', 'read_lmdb_meta', 'window_starts',
+    'write_vimeo_septuplets'
 ]
