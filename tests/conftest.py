@@ -25,21 +25,6 @@ def _restore_checkpoint_globals():
     checkpoint.USER_ALLOWED_GLOBALS[:] = saved
 
 
-def tiny_sfnet_cfg(**overrides):
-    """SFNet at test size: same architecture, 8 channels."""
-    cfg = dict(
-        type='SFNet',
-        mid_channels=8,
-        feature_extractor=dict(type='SFFeatureExtractor', num_blocks=1),
-        adjacent_fetch=dict(
-            type='AdjacentFetch', deform_groups=2, max_residue_magnitude=10),
-        distant_fetch=dict(type='DistantFetch', key_channels=8),
-        dynamic_selection=dict(type='DynamicSelection', num_blocks=1),
-        head=dict(type='FusionReconstructionHead', num_blocks=1))
-    cfg.update(overrides)
-    return cfg
-
-
 # Stand-in datasets made once per test session (treat them read-only).
 @pytest.fixture(scope='session')
 def vimeo_root(tmp_path_factory):

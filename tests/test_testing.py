@@ -4,7 +4,29 @@ import os.path as osp
 import subprocess
 import sys
 
+from mmengine.config import Config
+
+from sfvsr_plugin.testing import TINY_SFNET, tiny_sfnet_cfg
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def test_tiny_sfnet_is_the_paper_architecture_at_test_size():
+    paper = Config.fromfile(
+        osp.join(REPO, 'configs', '_base_', 'models',
+                 'sfnet.py')).model.generator
+    assert TINY_SFNET['type'] == paper.type
+    for key, value in TINY_SFNET.items():
+        if isinstance(value, dict):  # the same module of every stage
+            assert value['type'] == paper[key]['type'], key
+    assert TINY_SFNET['mid_channels'] == 8 < paper.mid_channels
+
+
+def test_tiny_sfnet_cfg_gives_independent_copies():
+    cfg = tiny_sfnet_cfg(interpolate=False)
+    assert cfg['interpolate'] is False and 'interpolate' not in TINY_SFNET
+    cfg['head']['num_blocks'] = 5
+    assert TINY_SFNET['head']['num_blocks'] == 1
 
 
 def test_tests_extra_is_requirements_tests_txt():

@@ -7,10 +7,12 @@ from .stand_in import (make_frames_stand_in, make_vid4_stand_in,
                        make_vimeo_septuplet_stand_in,
                        make_vimeo_triplet_stand_in, read_video_frames,
                        video_to_frames)
+from .tiny import TINY_SFNET, tiny_sfnet_cfg
 from .unbatched import frb_per_branch, unbatched
 
 __all__ = [
-    'frb_per_branch', 'make_frames_stand_in', 'make_vid4_stand_in',
-    'make_vimeo_septuplet_stand_in', 'make_vimeo_triplet_stand_in',
-    'read_video_frames', 'unbatched', 'video_to_frames'
+    'TINY_SFNET', 'frb_per_branch', 'make_frames_stand_in',
+    'make_vid4_stand_in', 'make_vimeo_septuplet_stand_in',
+    'make_vimeo_triplet_stand_in', 'read_video_frames', 'tiny_sfnet_cfg',
+    'unbatched', 'video_to_frames'
 ]

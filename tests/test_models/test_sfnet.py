@@ -7,7 +7,7 @@ from mmagic.registry import MODELS
 
 from sfvsr_plugin.models import SFNet
 from sfvsr_plugin.models.container import StoreFetchContainer
-from ..conftest import tiny_sfnet_cfg
+from sfvsr_plugin.testing import tiny_sfnet_cfg
 
 
 @pytest.mark.parametrize('t', [2, 3, 4])
