@@ -19,6 +19,14 @@ setup(
     packages=find_packages(include=['sfvsr_plugin', 'sfvsr_plugin.*']),
     python_requires='>=3.9',
     install_requires=['mmagic==1.2.0', 'mmcv>=2.0.0,<2.2.0', 'mmengine>=0.10'],
+    # requirements/tests.txt: the test suite, and sfvsr_plugin.testing's
+    # stand-in datasets (decoded with av and scikit-video)
+    extras_require={
+        'tests': [
+            'av', 'scikit-video==1.1.11', 'pytest', 'pytest-timeout', 'flake8',
+            'isort', 'yapf==0.43.0'
+        ]
+    },
     license='Apache-2.0',
     zip_safe=False,
 )

@@ -2,9 +2,9 @@ import pytest
 import torch
 
 import sfvsr_plugin  # noqa: F401  (registers components)
-from sfvsr_plugin.datasets import (make_vid4_stand_in,
-                                   make_vimeo_septuplet_stand_in,
-                                   make_vimeo_triplet_stand_in)
+from sfvsr_plugin.testing import (make_vid4_stand_in,
+                                  make_vimeo_septuplet_stand_in,
+                                  make_vimeo_triplet_stand_in)
 
 
 @pytest.fixture(autouse=True)
@@ -23,21 +23,6 @@ def _restore_checkpoint_globals():
     saved = list(checkpoint.USER_ALLOWED_GLOBALS)
     yield
     checkpoint.USER_ALLOWED_GLOBALS[:] = saved
-
-
-def tiny_sfnet_cfg(**overrides):
-    """SFNet at test size: same architecture, 8 channels."""
-    cfg = dict(
-        type='SFNet',
-        mid_channels=8,
-        feature_extractor=dict(type='SFFeatureExtractor', num_blocks=1),
-        adjacent_fetch=dict(
-            type='AdjacentFetch', deform_groups=2, max_residue_magnitude=10),
-        distant_fetch=dict(type='DistantFetch', key_channels=8),
-        dynamic_selection=dict(type='DynamicSelection', num_blocks=1),
-        head=dict(type='FusionReconstructionHead', num_blocks=1))
-    cfg.update(overrides)
-    return cfg
 
 
 # Stand-in datasets made once per test session (treat them read-only).

@@ -184,8 +184,8 @@ def test_mmagic_own_train_tool_resumes_our_config(tmp_path):
     tool = osp.join(osp.dirname(mmagic.__file__), '.mim', 'tools', 'train.py')
     assert osp.isfile(tool)
     data_root = tmp_path / 'data'
-    from sfvsr_plugin.datasets import (make_vid4_stand_in,
-                                       make_vimeo_septuplet_stand_in)
+    from sfvsr_plugin.testing import (make_vid4_stand_in,
+                                      make_vimeo_septuplet_stand_in)
     vimeo, vid4 = str(data_root / 'vimeo'), str(data_root / 'vid4')
     make_vimeo_septuplet_stand_in(vimeo, num_clips=3, gt_size=(64, 32))
     make_vid4_stand_in(

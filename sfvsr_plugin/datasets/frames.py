@@ -49,7 +49,8 @@ class STVSRFramesDataset(ClipDataset):
     ``2t - 1`` frames); with ``gt`` only, LR frames are made in the
     pipeline (:class:`MakeLRFromGT`); with both, every GT frame needs an LR
     frame of the same name. A video file can be turned into such a folder
-    with :func:`sfvsr_plugin.datasets.video_to_frames`.
+    with :func:`sfvsr_plugin.testing.video_to_frames`
+    (``tools/dataset_converters/make_stand_in.py frames``).
 
     Args:
         data_root (str): Root of the folders.

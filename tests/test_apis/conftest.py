@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from ..conftest import tiny_sfnet_cfg
+from sfvsr_plugin.testing import tiny_sfnet_cfg
 
 NUM_FRAMES, WIDTH, HEIGHT = 7, 32, 24
 

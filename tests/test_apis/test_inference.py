@@ -1,3 +1,4 @@
+import contextlib
 import copy
 import itertools
 import os.path as osp
@@ -10,9 +11,9 @@ from torch import nn
 
 from sfvsr_plugin.apis import (FolderReader, InputError, VideoReader,
                                VideoWriter, init_model, iter_segments,
-                               iter_tiles, open_reader, restore_video,
-                               tiled_forward)
-from sfvsr_plugin.apis.inference import _output_range, _stream_segments
+                               iter_tiles, open_reader, open_writer,
+                               restore_video, tiled_forward)
+from sfvsr_plugin.apis.planning import _output_range, _stream_segments
 from .conftest import NUM_FRAMES, read_video
 
 
@@ -346,3 +347,49 @@ def test_reader_errors_name_the_file(clip_folder, tmp_path):
     (corrupt / '0.png').write_bytes(b'garbage')
     with pytest.raises(InputError, match=r'0.png: cannot decode'):
         open_reader(str(corrupt))
+
+
+def _spy_on_close(obj):
+    """Record the calls of ``obj.close`` (still closing for real)."""
+    calls = []
+    close = obj.close
+
+    def spy():
+        calls.append(True)
+        close()
+
+    obj.close = spy
+    return calls
+
+
+def test_readers_and_writers_close_on_leaving_a_with_block(
+        clip_folder, clip_mp4, clip_frames, tmp_path):
+    makers = dict(
+        folder_reader=lambda: open_reader(clip_folder),
+        video_reader=lambda: open_reader(clip_mp4),
+        folder_writer=lambda: open_writer(str(tmp_path / 'frames'), 25),
+        video_writer=lambda: open_writer(str(tmp_path / 'v.mkv'), 25))
+    for name, make in makers.items():
+        for fail in (False, True):
+            obj = make()
+            calls = _spy_on_close(obj)
+            with pytest.raises(KeyError) if fail else contextlib.nullcontext():
+                with obj as entered:
+                    assert entered is obj
+                    if fail:
+                        raise KeyError(name)
+            assert calls == [True], (name, fail)
+    # a video writer left by an error has flushed what it got
+    with pytest.raises(KeyError):
+        with open_writer(str(tmp_path / 'cut.mkv'), 25) as writer:
+            for frame in clip_frames[:3]:
+                writer.write(frame)
+            raise KeyError('stop')
+    assert read_video(str(tmp_path / 'cut.mkv'))[0].shape == (3, 24, 32, 3)
+    writer.close()  # closing again does nothing
+    # a video reader left by an error has closed its file
+    with pytest.raises(KeyError):
+        with open_reader(str(tmp_path / 'cut.mkv')) as reader:
+            raise KeyError('stop')
+    with pytest.raises(ValueError, match='cut.mkv: the reader is closed'):
+        list(reader)

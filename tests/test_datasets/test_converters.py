@@ -63,6 +63,55 @@ def test_make_stand_in_and_make_lmdb_clis(tmp_path, capsys):
 
 
 def test_stand_in_rejects_bad_sizes(tmp_path):
-    from sfvsr_plugin.datasets import make_vimeo_septuplet_stand_in
+    from sfvsr_plugin.testing import make_vimeo_septuplet_stand_in
     with pytest.raises(ValueError, match='not divisible by 4'):
         make_vimeo_septuplet_stand_in(str(tmp_path), gt_size=(30, 16))
+
+
+def test_write_vimeo_septuplets(tmp_path):
+    from sfvsr_plugin.datasets import write_vimeo_septuplets
+    rng = np.random.default_rng(0)
+    clips = {
+        name: rng.integers(0, 256, (7, 16, 24, 3), np.uint8)
+        for name in ('00001/0001', '00001/0002')
+    }
+    lists = {
+        'sep_trainlist.txt': ['00001/0001', '00001/0002'],
+        'slow_testset.txt': ['00001/0002']
+    }
+    write_vimeo_septuplets(str(tmp_path), clips, lists)
+    for name, frames in clips.items():
+        for i, gt in enumerate(frames, 1):
+            got = cv2.imread(str(tmp_path / 'sequences' / name / f'im{i}.png'))
+            np.testing.assert_array_equal(got[..., ::-1], gt)  # RGB frames
+            lr = cv2.imread(
+                str(tmp_path / 'sequences_BIx4' / name / f'im{i}.png'))
+            np.testing.assert_array_equal(lr[..., ::-1],
+                                          matlab_downsample(gt, 4))
+    assert (tmp_path / 'sep_trainlist.txt').read_text() == \
+        '00001/0001\n00001/0002\n'
+    assert (tmp_path / 'slow_testset.txt').read_text() == '00001/0002\n'
+    # scale 2, GT only: no LR tree
+    write_vimeo_septuplets(
+        str(tmp_path / 'gt_only'), clips, {}, scale=2, make_lr=False)
+    assert sorted(p.name for p in (tmp_path / 'gt_only').iterdir()) == \
+        ['sequences']
+
+
+def test_write_vimeo_septuplets_refuses_before_writing(tmp_path):
+    from sfvsr_plugin.datasets import write_vimeo_septuplets
+    good = np.zeros((7, 16, 24, 3), np.uint8)
+
+    def refusal(clips, lists=None):
+        with pytest.raises(ValueError) as e:
+            write_vimeo_septuplets(str(tmp_path / 'out'), clips, lists or {})
+        assert not (tmp_path / 'out').exists()
+        return str(e.value)
+
+    assert refusal(dict(a=good[:6])) == \
+        'clip a has 6 frames, a septuplet has 7'
+    assert refusal(dict(a=good, b=good[:, :14])) == \
+        'clip b: a GT frame of 24x14 (w x h) is not divisible by 4'
+    lists = {'sep_testlist.txt': ['a', 'c']}
+    assert refusal(dict(a=good), lists) == \
+        'sep_testlist.txt lists clips that are not written: c'

@@ -2,7 +2,7 @@ import os.path as osp
 
 from mmagic.registry import DATASETS
 
-from sfvsr_plugin.datasets import make_frames_stand_in, video_to_frames
+from sfvsr_plugin.testing import make_frames_stand_in, video_to_frames
 from .conftest import pipeline
 
 

@@ -8,8 +8,7 @@ from mmagic.registry import MODELS
 from sfvsr_plugin.models import adjacent_fetch as af_module
 from sfvsr_plugin.models.blocks import FusionResidualBlock
 from sfvsr_plugin.models.dynamic_selection import DynamicSelection
-from sfvsr_plugin.testing import frb_per_branch, unbatched
-from ..conftest import tiny_sfnet_cfg
+from sfvsr_plugin.testing import frb_per_branch, tiny_sfnet_cfg, unbatched
 
 
 def _perturb(module):

@@ -7,7 +7,7 @@ from mmagic.registry import MODELS
 
 from sfvsr_plugin.models import SFNet
 from sfvsr_plugin.models.container import StoreFetchContainer
-from ..conftest import tiny_sfnet_cfg
+from sfvsr_plugin.testing import tiny_sfnet_cfg
 
 
 @pytest.mark.parametrize('t', [2, 3, 4])
@@ -267,8 +267,9 @@ def _psnr_to_gt_of_init_net(monkeypatch, last_conv_scale=None):
     on 7 real frames (bigbuckbunny, 64x64 GT), 4 LR frames in."""
     from mmagic.evaluation.metrics.psnr import psnr
 
-    from sfvsr_plugin.datasets import matlab_downsample, read_video_frames
+    from sfvsr_plugin.datasets import matlab_downsample
     from sfvsr_plugin.models import head
+    from sfvsr_plugin.testing import read_video_frames
     if last_conv_scale is not None:
         monkeypatch.setattr(head.Reconstruction, 'LAST_CONV_SCALE',
                             last_conv_scale)

@@ -3,7 +3,7 @@ from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 
 from sfvsr_plugin.models import structure_detail
-from ..conftest import tiny_sfnet_cfg
+from sfvsr_plugin.testing import tiny_sfnet_cfg
 
 PREPROCESSOR = dict(
     type='DataPreprocessor', mean=[0., 0., 0.], std=[255., 255., 255.])

@@ -9,8 +9,8 @@ import sys
 import pytest
 import torch
 
-from sfvsr_plugin.datasets import (make_vid4_stand_in,
-                                   make_vimeo_septuplet_stand_in)
+from sfvsr_plugin.testing import (make_vid4_stand_in,
+                                  make_vimeo_septuplet_stand_in)
 from .test_train_e2e import MAIN_CFG, REPO, TINY_MODEL
 
 CFG = '''

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from sfvsr_plugin.apis import init_model, restore_video
+from sfvsr_plugin.testing import tiny_sfnet_cfg
 from ..test_apis import conftest as shared
 
 # The shared fixtures, local to this module (a conftest here would also put
@@ -160,8 +161,8 @@ def test_benchmark_quick(tmp_path, capsys):
     }
     assert added[(4, '112x64', 'all')] > added[(2, '16x12', 'all')] + 10
     # FLOPs are counted (here in this process)
-    res = benchmark.measure_forward(
-        benchmark.tiny_generator(8), None, 2, (16, 12), 'cpu', True, 1)
+    res = benchmark.measure_forward(tiny_sfnet_cfg(), None, 2, (16, 12), 'cpu',
+                                    True, 1)
     assert res['gflops'] > 0 and res['params_m'] > 0
 
 

@@ -15,22 +15,15 @@ import sys
 import pytest
 import torch
 
-from sfvsr_plugin.datasets import (make_vid4_stand_in,
-                                   make_vimeo_septuplet_stand_in)
+from sfvsr_plugin.testing import (TINY_SFNET, make_vid4_stand_in,
+                                  make_vimeo_septuplet_stand_in)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MAIN_CFG = osp.join(REPO, 'configs', 'sfnet', 'sfnet_4xb6-600k_vimeo90k-bi.py')
 
 # The paper's SFNet at test size, as a config override of the main config.
-TINY_MODEL = '''
-model = dict(
-    generator=dict(
-        mid_channels=8,
-        feature_extractor=dict(num_blocks=1),
-        adjacent_fetch=dict(deform_groups=2),
-        distant_fetch=dict(key_channels=8),
-        dynamic_selection=dict(num_blocks=1),
-        head=dict(num_blocks=1)))
+TINY_MODEL = f'''
+model = dict(generator={TINY_SFNET!r})
 '''
 
 TINY_CFG = '''

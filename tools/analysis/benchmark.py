@@ -8,10 +8,12 @@ Usage:
          --video-size 64x48] [--train [--train-steps 5]]
 
 Model rows: one forward pass of t LR frames (``(1, t, 3, h, w)`` in, 2t-1
-frames of 4x size out) for every ``--frames`` x ``--sizes``, with the
-unbounded store (``capacity=all``, the paper) and the bounded one
+frames at the model's scale out) for every ``--frames`` x ``--sizes``, with
+the unbounded store (``capacity=all``, the paper) and the bounded one
 (``--capacity``). The paper's timing input, 4 frames of 112x64, is always a
-row.
+row. Models are built as ``tools/inference.py`` builds them
+(``sfvsr_plugin.apis.init_model``); ``--quick`` measures the tests' tiny
+SFNet (``sfvsr_plugin.testing.TINY_SFNET``).
 
 Video rows (``--video-lengths``): the segmented pipeline of
 ``tools/inference.py`` (``sfvsr_plugin.apis.restore_video``) on a synthetic
@@ -23,9 +25,9 @@ the imports). Peak memory on CPU is the child's peak resident set (VmHWM,
 reset through /proc/self/clear_refs after a warm-up); ``added`` is that peak
 minus the resident size before the measured run. On CUDA it is
 ``torch.cuda.max_memory_allocated`` (after ``reset_peak_memory_stats``), and
-timing synchronises the device. FLOPs are counted as in
-``model_complexity.py`` (aten ops plus mmcv's deformable convs, one
-multiply-add = 2 FLOPs).
+timing synchronises the device. FLOPs are counted by
+``sfvsr_plugin.utils.count_flops``, as in ``model_complexity.py`` (aten ops
+plus mmcv's deformable convs, one multiply-add = 2 FLOPs).
 
 Training rows (``--train``): training steps of the editor (eq. 7 loss,
 backward, AdaMax step) on random batches, for the demo config
@@ -49,9 +51,6 @@ import os.path as osp
 import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from model_complexity import reset_peak, status_kib  # noqa: E402
-
 #: 4 LR frames of 112x64: the paper's timing input (Table 1).
 PAPER_ROW = (4, (112, 64))
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -62,8 +61,8 @@ TRAIN_CASES = (
     ('paper', 'configs/sfnet/sfnet_4xb6-600k_vimeo90k-bi.py', 32),
 )
 
+#: Settings of ``--quick`` (a smoke test of the tiny SFNet).
 QUICK = dict(
-    mid_channels=8,
     frames=[2, 6],
     sizes=['16x12'],
     capacity=2,
@@ -74,24 +73,12 @@ QUICK = dict(
     threads=1)
 
 
-def tiny_generator(mid_channels):
-    """The SFNet of the tests: paper architecture, one block per stage."""
-    return dict(
-        type='SFNet',
-        mid_channels=mid_channels,
-        feature_extractor=dict(type='SFFeatureExtractor', num_blocks=1),
-        adjacent_fetch=dict(
-            type='AdjacentFetch', deform_groups=2, max_residue_magnitude=10),
-        distant_fetch=dict(type='DistantFetch', key_channels=mid_channels),
-        dynamic_selection=dict(type='DynamicSelection', num_blocks=1),
-        head=dict(type='FusionReconstructionHead', num_blocks=1))
-
-
 def generator_cfg(args):
     """The SFNet config measured (without its capacity)."""
     if args.quick:
-        return tiny_generator(args.mid_channels)
-    if args.config:
+        from sfvsr_plugin.testing import tiny_sfnet_cfg
+        cfg = tiny_sfnet_cfg()
+    elif args.config:
         from mmengine.config import Config
         model = Config.fromfile(args.config).model
         cfg = model.get('generator', model).to_dict()
@@ -115,13 +102,31 @@ def parse_size(text):
 
 
 def build(cfg, capacity, device):
+    """The SFNet of generator config ``cfg`` as inference builds it.
+
+    Args:
+        cfg (dict): Generator config.
+        capacity (int, optional): Container capacity; None reads all stored
+            states (the paper).
+        device (str): Where to run.
+
+    Returns:
+        nn.Module: The SFNet in eval mode, seeded weights.
+    """
     import torch
-    from mmagic.registry import MODELS
-    from mmengine.registry import DefaultScope
+    from mmengine.config import Config
+
+    from sfvsr_plugin.apis import init_model
     torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('mmagic'):
-        net = MODELS.build(dict(cfg, container_capacity=capacity))
-    return net.to(device).eval()
+    return init_model(
+        Config(dict(model=cfg)),
+        device=device,
+        capacity='all' if capacity is None else capacity)
+
+
+def num_outputs(net, frames):
+    """Output frames of ``net`` for ``frames`` input frames."""
+    return 2 * frames - 1 if net.interpolate else frames
 
 
 def trim_heap():
@@ -153,6 +158,7 @@ class Peak:
             torch.cuda.reset_peak_memory_stats()
             self.base = torch.cuda.memory_allocated()
         else:
+            from sfvsr_plugin.utils import reset_peak, status_kib
             trim_heap()
             reset_peak()
             self.base = status_kib('VmRSS') * 1024
@@ -164,6 +170,7 @@ class Peak:
         if self.cuda:
             peak = torch.cuda.max_memory_allocated()
         else:
+            from sfvsr_plugin.utils import status_kib
             peak = status_kib('VmHWM') * 1024
         return peak / 2**20, max(0, peak - self.base) / 2**20
 
@@ -186,7 +193,9 @@ def measure_forward(cfg, capacity, frames, size, device, flops, threads):
         peak.sync()
         latency = time.perf_counter() - tic
         peak_mib, added_mib = peak.stop()
-        assert out.shape == (1, 2 * frames - 1, 3, 4 * h, 4 * w), out.shape
+        scale = net.upscale_factor
+        assert out.shape == (1, num_outputs(net, frames), 3, scale * h,
+                             scale * w), out.shape
         del out
     result = dict(
         params_m=params / 1e6,
@@ -195,7 +204,7 @@ def measure_forward(cfg, capacity, frames, size, device, flops, threads):
         added_mib=added_mib,
         gflops=float('nan'))
     if flops:
-        from model_complexity import count_flops
+        from sfvsr_plugin.utils import count_flops
         result['gflops'] = count_flops(net.cpu(), frames, h, w)[0] / 1e9
     return result
 
@@ -229,7 +238,7 @@ def measure_video(cfg, capacity, length, size, segment_length, overlap, device,
     peak.sync()
     elapsed = time.perf_counter() - tic
     peak_mib, added_mib = peak.stop()
-    assert count == 2 * length - 1, count
+    assert count == num_outputs(net, length), count
     return dict(
         latency_s=elapsed,
         fps_out=count / elapsed,
@@ -249,24 +258,25 @@ def measure_train(config, patch, variants, steps, device, threads):
     import statistics
 
     import torch
-    from mmagic.registry import MODELS
     from mmagic.structures import DataSample
     from mmengine.config import Config
-    from mmengine.registry import DefaultScope
 
+    from sfvsr_plugin.apis import init_model
     from sfvsr_plugin.testing import unbatched
     if threads:
         torch.set_num_threads(threads)
     cfg = Config.fromfile(osp.join(REPO, config))
     batch = cfg.train_dataloader.batch_size
     torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('mmagic'):
-        model = MODELS.build(cfg.model).to(device).train()
+    model = init_model(cfg, device=device).train()
     optim = torch.optim.Adamax(
         model.parameters(), lr=cfg.optim_wrapper.optimizer.lr)
-    lqs = torch.rand(batch, 4, 3, patch, patch, device=device)
+    net, frames = model.generator, 4  # a septuplet's frames 1, 3, 5, 7
+    hr = net.upscale_factor * patch
+    lqs = torch.rand(batch, frames, 3, patch, patch, device=device)
     gt = DataSample(
-        gt_img=torch.rand(batch, 7, 3, 4 * patch, 4 * patch, device=device))
+        gt_img=torch.rand(
+            batch, num_outputs(net, frames), 3, hr, hr, device=device))
     peak = Peak(device)
 
     def step(variant):
@@ -440,7 +450,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--quick',
         action='store_true',
-        help='tiny model and small sizes (a smoke test): ' +
+        help='the tests\' tiny SFNet and small sizes (a smoke test): ' +
         ', '.join(f'{k}={v}' for k, v in QUICK.items()))
     args = parser.parse_args(argv)
     if args.quick:

@@ -6,9 +6,10 @@ Usage:
 
 Without CONFIG the default SFNet (the paper's model) is measured. FLOPs are
 counted on the paper's timing input, 4 LR frames of 112x64 (Table 1), by
-``torch.utils.flop_counter`` for all aten ops plus the modulated deformable
-convs of mmcv, which that counter cannot see (2*k*k*c_in*c_out per output
-position). One multiply-add = 2 FLOPs.
+``sfvsr_plugin.utils.count_flops``: ``torch.utils.flop_counter`` for all
+aten ops plus the modulated deformable convs of mmcv, which that counter
+cannot see (2*k*k*c_in*c_out per output position). One multiply-add = 2
+FLOPs.
 
 The distant-fetch memory check runs eq. 5 at 1/8 resolution against
 ``--df-frames`` stored states, once with the fused attention SDPA and once
@@ -46,47 +47,11 @@ def count_params(model):
     return sum(groups.values()), groups
 
 
-def count_flops(model, frames, h, w):
-    from mmcv.ops import ModulatedDeformConv2d
-    from torch.utils.flop_counter import FlopCounterMode
-    dcn_flops = []
-
-    def hook(module, inputs, output):
-        k = module.kernel_size[0] * module.kernel_size[1]
-        cin = module.in_channels // module.groups
-        dcn_flops.append(2 * k * cin * output.numel())
-
-    handles = [
-        m.register_forward_hook(hook) for m in model.modules()
-        if isinstance(m, ModulatedDeformConv2d)
-    ]
-    counter = FlopCounterMode(display=False)
-    with torch.no_grad(), counter:
-        model(torch.rand(1, frames, 3, h, w))
-    for handle in handles:
-        handle.remove()
-    return counter.get_total_flops() + sum(dcn_flops), sum(dcn_flops)
-
-
-def status_kib(field):
-    """A field of /proc/self/status in KiB (VmRSS: now, VmHWM: peak)."""
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
-def reset_peak():
-    """Linux: writing 5 to clear_refs resets VmHWM, the peak resident size."""
-    with open('/proc/self/clear_refs', 'w') as f:
-        f.write('5')
-
-
 def measure_df_memory(frames, h, w, fused):
     """Peak memory eq. 5 adds at 1/8 of an ``h x w`` frame (this process).
     """
     from sfvsr_plugin.models import DistantFetch
+    from sfvsr_plugin.utils import reset_peak, status_kib
     torch.manual_seed(0)
     df = DistantFetch(mid_channels=64, key_channels=64).eval()
     h8, w8 = -(-h // 8), -(-w // 8)
@@ -164,6 +129,7 @@ def main():
     for key, n in groups.items():
         print(f'  {key:45s} {n / 1e6:7.3f} M')
     h, w = args.shape
+    from sfvsr_plugin.utils import count_flops
     flops, dcn = count_flops(model, args.frames, h, w)
     print(f'FLOPs for {args.frames} LR frames of {w}x{h} -> '
           f'{2 * args.frames - 1} HR frames of {4 * w}x{4 * h}: '

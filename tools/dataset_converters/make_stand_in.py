@@ -46,7 +46,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from sfvsr_plugin.datasets import stand_in
+    from sfvsr_plugin.testing import stand_in
     size = tuple(args.gt_size)
     if args.kind == 'septuplet':
         info = stand_in.make_vimeo_septuplet_stand_in(args.out_root,

