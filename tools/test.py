@@ -22,7 +22,8 @@ from mmengine.runner import Runner
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from train import prepare_cfg  # noqa: E402
 
-from sfvsr_plugin.evaluation import collect_frame_scores  # noqa: E402
+from sfvsr_plugin.evaluation import (collect_frame_scores,  # noqa: E402
+                                     frame_scores_path)
 
 
 class MetricsCollector(Hook):
@@ -82,11 +83,6 @@ def main(argv=None):
         print(f'metrics written to {args.out}, per clip and frame to '
               f'{frames_file}')
     return metrics
-
-
-def frame_scores_path(out: str) -> str:
-    """Where ``--out FILE`` puts the per-clip and per-frame scores."""
-    return osp.splitext(out)[0] + '_frames.json'
 
 
 if __name__ == '__main__':

@@ -18,6 +18,7 @@ sample's metainfo; both are written by the datasets and must be kept by
 ``PackInputs(meta_keys=...)`` (``STVSR_META_KEYS``).
 """
 import math
+import os.path as osp
 import warnings
 from typing import Dict, List, Optional, Sequence
 
@@ -209,6 +210,12 @@ class FramePSNR(_FrameSubsetMixin, PSNR):
 class FrameSSIM(_FrameSubsetMixin, SSIM):
     """MMagic's ``SSIM`` over all / inserted / reconstructed frames."""
     metric = 'SSIM'
+
+
+def frame_scores_path(out: str) -> str:
+    """Where ``tools/test.py --out FILE`` puts the per-clip and per-frame
+    scores: ``<FILE without extension>_frames.json``."""
+    return osp.splitext(out)[0] + '_frames.json'
 
 
 def collect_frame_scores(evaluators) -> dict:

@@ -40,3 +40,51 @@ def test_summary_splits_inserted_and_reconstructed_frames(demo):
     table = demo.table_markdown(rows)
     assert table.splitlines()[2] == ('| A | 27.33 | 0.7000 | 20.00 | 0.5000 '
                                      '| 31.00 | 0.8000 |')
+
+
+def test_summary_averages_per_clip_then_over_clips_like_the_metrics(demo):
+    # clip c has 3 frames, clip d 5: a mean over all frames would weigh d more
+    per_frame = {
+        'A': [('c', i, 30., 0.9) for i in range(3)] + [('d', i, 20. + i, 0.5)
+                                                       for i in range(5)]
+    }
+    row = demo.summarize(per_frame)[0]
+    assert row[1] == pytest.approx((30. + 22.) / 2)  # all: d's mean is 22
+    # inserted: c has frame 1, d frames 1 and 3 (mean 22)
+    assert row[3] == pytest.approx((30. + 22.) / 2)
+    # reconstructed: d frames 0, 2, 4 (mean 22)
+    assert row[5] == pytest.approx((30. + 22.) / 2)
+
+
+def test_sfnet_rows_come_from_tools_test_outputs(demo):
+    metrics = {
+        f'demo/{m}{s}': v
+        for (m, s), v in zip([(m, s)
+                              for s in ('', '-inserted', '-reconstructed')
+                              for m in ('PSNR', 'SSIM')], range(6))
+    }
+    assert demo.sfnet_row(metrics, 'demo') == [demo.OURS, 0, 1, 2, 3, 4, 5]
+    # the frames file of tools/test.py --out: frame keys are strings in json
+    frames = {
+        'demo/PSNR': dict(frames={
+            'b': {
+                '10': 1.,
+                '2': 2.
+            },
+            'a': {
+                '0': 3.
+            }
+        }),
+        'demo/SSIM': dict(frames={
+            'b': {
+                '10': .1,
+                '2': .2
+            },
+            'a': {
+                '0': .3
+            }
+        })
+    }
+    assert demo.sfnet_scores(frames, 'demo') == [('b', 2, 2., .2),
+                                                 ('b', 10, 1., .1),
+                                                 ('a', 0, 3., .3)]
