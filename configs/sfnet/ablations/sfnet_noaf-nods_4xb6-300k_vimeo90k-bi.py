@@ -2,7 +2,7 @@
 # direct fusion. Paper: Fast 36.34, Medium 35.06, Slow 33.19.
 _base_ = '../sfnet_4xb6-300k_vimeo90k-bi.py'
 
-experiment_name = 'sfnet-c_noaf-df-nods_4xb6-300k_vimeo90k-bi'
+experiment_name = 'sfnet_noaf-nods_4xb6-300k_vimeo90k-bi'
 work_dir = f'./work_dirs/{experiment_name}'
 model = dict(
     generator=dict(

@@ -2,7 +2,7 @@
 # direct fusion. Paper: Fast 36.50, Medium 35.18, Slow 33.27.
 _base_ = '../sfnet_4xb6-300k_vimeo90k-bi.py'
 
-experiment_name = 'sfnet-b_af-nodf-nods_4xb6-300k_vimeo90k-bi'
+experiment_name = 'sfnet_nodf-nods_4xb6-300k_vimeo90k-bi'
 work_dir = f'./work_dirs/{experiment_name}'
 model = dict(
     generator=dict(
