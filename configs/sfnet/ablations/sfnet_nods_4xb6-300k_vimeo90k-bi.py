@@ -1,5 +1,8 @@
-# Table 4 (d): AF and DF, direct fusion (no DS).
+# Table 4 (d): AF and DF, no DS (direct fusion).
 # Paper: Fast 36.64, Medium 35.25, Slow 33.30.
+# Named sfnet_<parts removed from the full model>_4xb6-300k_vimeo90k-bi;
+# the full model is ../sfnet_4xb6-300k_vimeo90k-bi.py (Table 4 (e), Table 5
+# "w/ BC").
 _base_ = '../sfnet_4xb6-300k_vimeo90k-bi.py'
 
 experiment_name = 'sfnet_nods_4xb6-300k_vimeo90k-bi'
