@@ -187,7 +187,7 @@ def test_container_store_fetch_and_capacity():
 def _rel_std(conv):
     """Weight std relative to Kaiming-normal's sqrt(2 / fan_in)."""
     fan_in = conv.weight[0].numel()
-    return float(conv.weight.std()) / (2 / fan_in)**0.5
+    return float(conv.weight.detach().std()) / (2 / fan_in)**0.5
 
 
 def test_init_kaiming_with_small_residual_branches():

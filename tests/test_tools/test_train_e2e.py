@@ -128,10 +128,11 @@ def losses(work_dir):
     out = {}
     for path in sorted(
             glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
-        for line in open(path):
-            rec = json.loads(line)
-            if 'loss' in rec:
-                out[rec['step']] = rec['loss']
+        with open(path) as f:
+            for line in f:
+                rec = json.loads(line)
+                if 'loss' in rec:
+                    out[rec['step']] = rec['loss']
     return out
 
 
