@@ -226,6 +226,6 @@ def test_init_kaiming_with_small_residual_branches():
     hidden_b, _ = net.backward_module(feats)
 
     def spatial_std(t):
-        return float(t.flatten(-2).std(-1).mean())
+        return float(t.detach().flatten(-2).std(-1).mean())
 
     assert spatial_std(hidden_b) > 0.6 * spatial_std(feats)

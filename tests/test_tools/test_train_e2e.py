@@ -257,7 +257,8 @@ def test_two_processes_equal_one_on_the_same_global_batch(data, tmp_path):
                           capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr[-5000:]
-    log = open(glob.glob(str(tmp_path / 'two' / '*' / '*.log'))[0]).read()
+    with open(glob.glob(str(tmp_path / 'two' / '*' / '*.log'))[0]) as f:
+        log = f.read()
     assert "dist_cfg: {'backend': 'gloo'}" in log, log[:3000]
     assert 'Distributed launcher: pytorch' in log, log[:3000]
 
