@@ -9,7 +9,7 @@ INSTALL_DEPS := requirements/build.txt requirements/mmcv.txt requirements/runtim
                 requirements/tests.txt setup.py tools/install_stack.sh $(TORCH_VER)
 PYTEST_ARGS ?=
 
-.PHONY: install test test-all demo lint format clean
+.PHONY: install test demo lint format clean
 
 install: $(STAMP)
 
@@ -19,10 +19,6 @@ $(STAMP): $(INSTALL_DEPS)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS) tests
-
-# Includes the tests marked `slow` (multi-process training, long sequences).
-test-all: install
-	$(PY) -m pytest -m "slow or not slow" $(PYTEST_ARGS) tests
 
 demo: install
 	$(PY) tools/demo.py

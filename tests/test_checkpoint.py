@@ -45,6 +45,9 @@ def make_runner(work_dir, max_iters, **kwargs):
     return Runner(
         model=ToyModel(),
         work_dir=work_dir,
+        # a name of its own: two runners started in the same second would
+        # otherwise share mmengine's logger and visualizer instances
+        experiment_name=work_dir,
         train_dataloader=dict(
             dataset=ToyData(),
             batch_size=2,
@@ -85,11 +88,30 @@ def test_runner_checkpoint_resumes_under_weights_only(tmp_path):
 
 
 def test_load_from_only_loads_weights(tmp_path):
-    runner = make_runner(str(tmp_path / 'a'), 2)
-    runner.train()
+    """``load_from`` without ``resume`` takes the weights of a full training
+    checkpoint and nothing else: iteration, logs and optimizer start anew."""
+    make_runner(str(tmp_path / 'a'), 2).train()
     ckpt = str(tmp_path / 'a' / 'iter_2.pth')
     state = _load_checkpoint(ckpt, map_location='cpu')
+    # the file holds more than weights
     assert set(state) >= {'meta', 'state_dict', 'message_hub', 'optimizer'}
+    assert state['meta']['iter'] == 2 and state['optimizer']['state']
+
+    runner = make_runner(str(tmp_path / 'b'), 1, load_from=ckpt)
+    runner.load_or_resume()  # what runner.train() does first
+    for k, v in runner.model.state_dict().items():
+        torch.testing.assert_close(v, state['state_dict'][k])
+    assert runner.iter == 0
+    assert 'train/loss' not in runner.message_hub.log_scalars
+
+    runner.train()  # one step: an optimizer resumed from iter 2 would say 3
+    assert runner.iter == 1
+    steps = [
+        float(s['step'])
+        for s in runner.optim_wrapper.optimizer.state.values()
+    ]
+    assert steps and set(steps) == {1.0}
+    assert runner.message_hub.get_scalar('train/lr').data[0][0] == 1e-2
 
 
 class NotAllowed:

@@ -1,16 +1,38 @@
 """Every config in configs/ loads, builds its model, and names only
-registered datasets, transforms, metrics and hooks."""
+registered datasets, transforms, metrics and hooks; configs/sfnet/metafile.yml
+and README.md list exactly these configs; a user's own config reaches the
+plugin through MMagic's base and ``custom_imports``."""
 import glob
 import os.path as osp
+import re
+import subprocess
+import sys
 
 import pytest
+import torch
+import yaml
 from mmengine.config import Config
+from mmengine.registry import DefaultScope, init_default_scope
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     p for p in glob.glob(
         osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in p)
+SFNET_DIR = osp.join(REPO, 'configs', 'sfnet')
+with open(osp.join(SFNET_DIR, 'metafile.yml')) as f:
+    METAFILE = yaml.safe_load(f)
+META_MODELS = {m['Config']: m for m in METAFILE['Models']}
+# configs outside configs/sfnet/, by the config they name
+ALIASES = {
+    'configs/sfnet_vimeo.py': 'configs/sfnet/sfnet_4xb6-600k_vimeo90k-bi.py'
+}
+USER_CFG = osp.join(
+    osp.dirname(__file__), 'data', 'configs', 'tiny_sfnet_mmagic.py')
+
+
+def _rel(path):
+    return osp.relpath(path, REPO).replace(osp.sep, '/')
 
 
 def _as_list(x):
@@ -41,8 +63,10 @@ def test_config_loads_and_builds(path):
     assert 'sfvsr_plugin' in cfg.custom_imports['imports']
     model = MODELS.build(cfg.model)
     assert type(model).__name__ in ('SFVSR', 'BasicVSR')
+    # the count the metafile (and the README) gives for this config
+    rel = ALIASES.get(_rel(path), _rel(path))
     n_params = sum(p.numel() for p in model.parameters())
-    assert n_params > 0
+    assert n_params == META_MODELS[rel]['Metadata']['Parameters']
 
     loaders = [('train', cfg.train_dataloader)]
     loaders += [('val', d) for d in _as_list(cfg.val_dataloader)]
@@ -117,3 +141,131 @@ def test_checkpoints_are_never_selected_on_a_test_set(path):
         ds = loader['dataset']
         assert ds['holdout'] == 'val'
         assert ds['ann_file'] == cfg.train_dataloader.dataset.ann_file
+
+
+def _resolved(path, drop=('experiment_name', 'work_dir')):
+    cfg = Config.fromfile(osp.join(REPO, path)).to_dict()
+    return {k: v for k, v in cfg.items() if k not in drop}
+
+
+def test_short_name_is_the_main_config():
+    for short, target in ALIASES.items():
+        assert _resolved(short) == _resolved(target)
+
+
+def test_300k_config_is_the_600k_recipe_on_the_300k_schedule():
+    """Tables 4 and 5 differ from Table 1's recipe only in the schedule."""
+    main = _resolved('configs/sfnet/sfnet_4xb6-600k_vimeo90k-bi.py')
+    short = _resolved('configs/sfnet/sfnet_4xb6-300k_vimeo90k-bi.py')
+    schedule = [(short, 'max_iters'), (short['train_cfg'], 'max_iters'),
+                (short['param_scheduler'], 'T_max')]
+    for where, key in schedule:
+        assert where[key] == 300_000
+        where[key] = 600_000
+    assert short == main
+
+
+def test_metafile_lists_exactly_the_sfnet_configs():
+    """configs/sfnet/metafile.yml (MMagic's schema) names every config under
+    configs/sfnet/, ablations included, once, and nothing else."""
+    existing = sorted(
+        _rel(p)
+        for p in glob.glob(osp.join(SFNET_DIR, '**', '*.py'), recursive=True))
+    listed = [m['Config'] for m in METAFILE['Models']]
+    assert sorted(listed) == existing
+    assert len(set(listed)) == len(listed)
+    for alias, target in ALIASES.items():
+        assert osp.isfile(osp.join(REPO, alias)) and target in listed
+    with open(osp.join(REPO, 'model-index.yml')) as f:  # where mim looks
+        assert yaml.safe_load(f) == {'Import': ['configs/sfnet/metafile.yml']}
+    (collection, ) = METAFILE['Collections']
+    assert osp.isfile(osp.join(REPO, collection['README']))
+    for m in METAFILE['Models']:
+        assert osp.isfile(osp.join(REPO, m['Config'])), m['Config']
+        assert m['Name'] == osp.splitext(osp.basename(m['Config']))[0]
+        assert m['In Collection'] == collection['Name']
+        assert m['Metadata']['Training Data']
+        assert m['Weights'] is None  # there are no public weights
+        for r in m['Results']:
+            assert set(r) == {'Task', 'Dataset', 'Metrics'}, m['Name']
+            assert all(isinstance(v, float) for v in r['Metrics'].values())
+
+
+def _fmt(value):
+    return f'{value:.2f}' if value > 1 else f'{value:.3f}'
+
+
+def test_readme_gives_the_metafile_numbers_beside_each_config():
+    """configs/sfnet/README.md's table row of a config carries the same
+    paper numbers and parameter count as the metafile."""
+    with open(osp.join(SFNET_DIR, 'README.md')) as f:
+        readme = f.read()
+    for m in METAFILE['Models']:
+        link = f'[{m["Name"]}]('
+        assert link in readme, m['Name']
+        rows = [
+            line for line in readme.splitlines()
+            if line.startswith('|') and link in line
+        ]
+        if not rows:  # the demo: described in prose, measured by us
+            assert not m['Results'], m['Name']
+            continue
+        (row, ) = rows
+        assert f'{m["Metadata"]["Parameters"] / 1e6:.2f}M' in row, row
+        for r in m['Results']:
+            for value in r['Metrics'].values():
+                assert _fmt(value) in row, (m['Name'], value)
+
+
+def test_readme_quotes_our_measurements_from_the_docs():
+    """Every figure under "What we measured ourselves" is in the file the
+    README points to (docs/demo/results.md, docs/inference.md), or is a
+    parameter count of the metafile."""
+    with open(osp.join(SFNET_DIR, 'README.md')) as f:
+        readme = f.read()
+    section = readme.split('## What we measured ourselves')[1]
+    section = section.split('\n## ')[0]
+    sources = ''
+    for doc in ('docs/demo/results.md', 'docs/inference.md'):
+        assert doc in section
+        with open(osp.join(REPO, doc)) as f:
+            sources += f.read()
+    params = {
+        f'{m["Metadata"]["Parameters"] / 1e6:.2f}'
+        for m in METAFILE['Models']
+    }
+    figures = re.findall(r'(\d+\.\d+)(M?)', section)
+    assert len(figures) >= 5
+    for number, unit in figures:
+        if unit == 'M':
+            assert number in params, number
+        else:
+            assert number in sources, number
+
+
+def test_config_with_custom_imports_and_mmagic_base_builds():
+    """A user's config: MMagic's runtime base, the plugin by custom_imports
+    (was tests/test_config.py)."""
+    cfg = Config.fromfile(USER_CFG)
+    assert cfg.default_scope == 'mmagic'
+    assert 'default_hooks' in cfg  # came from mmagic::_base_/default_runtime
+    init_default_scope(cfg.default_scope)
+    from mmagic.registry import MODELS
+    model = MODELS.build(cfg.model)
+    assert type(model).__name__ == 'SFNet'
+    assert model(torch.rand(1, 2, 3, 8, 8)).shape == (1, 3, 3, 32, 32)
+    assert DefaultScope.get_current_instance().scope_name == 'mmagic'
+
+
+def test_custom_imports_alone_registers_the_plugin():
+    """A fresh interpreter that never imports sfvsr_plugin itself (was
+    tests/test_config.py)."""
+    code = ('from mmengine.config import Config\n'
+            'from mmagic.registry import MODELS\n'
+            f'cfg = Config.fromfile({USER_CFG!r})\n'
+            "print(MODELS.get('SFNet').__module__)\n")
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True,
+                         check=True).stdout
+    assert out.strip() == 'sfvsr_plugin.models.sfnet'

@@ -15,7 +15,6 @@ _base_ = [
 
 experiment_name = 'sfnet_4xb6-600k_vimeo90k-bi'
 work_dir = f'./work_dirs/{experiment_name}'
-save_dir = './work_dirs/'
 
 # keep the checkpoint that is best on the held-out validation clips as well
 # (never on a test set)

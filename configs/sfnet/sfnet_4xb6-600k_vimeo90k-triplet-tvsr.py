@@ -10,6 +10,5 @@ _base_ = [
 
 experiment_name = 'sfnet_4xb6-600k_vimeo90k-triplet-tvsr'
 work_dir = f'./work_dirs/{experiment_name}'
-save_dir = './work_dirs/'
 
 model = dict(generator=dict(upscale_factor=1))

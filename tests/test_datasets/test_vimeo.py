@@ -106,7 +106,8 @@ def test_published_test_lists_must_be_complete(vimeo_root, ann, size):
 def test_published_size_is_accepted(tmp_path, vimeo_root):
     root = str(tmp_path / 'vimeo')
     shutil.copytree(vimeo_root, root)
-    clips = open(osp.join(root, 'slow_testset.txt')).read().split()
+    with open(osp.join(root, 'slow_testset.txt')) as f:
+        clips = f.read().split()
     with open(osp.join(root, 'slow_testset.txt'), 'w') as f:
         f.write('\n'.join(clips[i % len(clips)] for i in range(1613)))
     assert len(build(root, 'slow_testset.txt', check_published=True)) == 1613

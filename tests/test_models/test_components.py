@@ -187,7 +187,7 @@ def test_container_store_fetch_and_capacity():
 def _rel_std(conv):
     """Weight std relative to Kaiming-normal's sqrt(2 / fan_in)."""
     fan_in = conv.weight[0].numel()
-    return float(conv.weight.std()) / (2 / fan_in)**0.5
+    return float(conv.weight.detach().std()) / (2 / fan_in)**0.5
 
 
 def test_init_kaiming_with_small_residual_branches():
@@ -226,6 +226,6 @@ def test_init_kaiming_with_small_residual_branches():
     hidden_b, _ = net.backward_module(feats)
 
     def spatial_std(t):
-        return float(t.flatten(-2).std(-1).mean())
+        return float(t.detach().flatten(-2).std(-1).mean())
 
     assert spatial_std(hidden_b) > 0.6 * spatial_std(feats)

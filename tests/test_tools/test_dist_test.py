@@ -81,7 +81,8 @@ def test_two_processes_score_every_clip_like_one(setup):
             text=True)
         assert proc.returncode == 0, proc.stderr[-5000:]
         frames = out.replace('.json', '_frames.json')
-        outs[name] = (json.load(open(out)), json.load(open(frames)))
+        with open(out) as f, open(frames) as g:
+            outs[name] = (json.load(f), json.load(g))
         if name == 'two':
             assert 'Distributed launcher: pytorch' in proc.stdout + \
                 proc.stderr

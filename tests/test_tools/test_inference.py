@@ -160,10 +160,13 @@ def test_benchmark_quick(tmp_path, capsys):
         for r in model_rows
     }
     assert added[(4, '112x64', 'all')] > added[(2, '16x12', 'all')] + 10
-    # FLOPs are counted (here in this process)
-    res = benchmark.measure_forward(tiny_sfnet_cfg(), None, 2, (16, 12), 'cpu',
-                                    True, 1)
-    assert res['gflops'] > 0 and res['params_m'] > 0
+    # FLOPs are counted (here in this process), parameters of that net
+    from mmagic.registry import MODELS
+    cfg = tiny_sfnet_cfg()
+    res = benchmark.measure_forward(cfg, None, 2, (16, 12), 'cpu', True, 1)
+    n_params = sum(p.numel() for p in MODELS.build(cfg).parameters())
+    assert res['gflops'] > 0
+    assert res['params_m'] == pytest.approx(n_params / 1e6)
 
 
 def test_benchmark_train_times_both_conv_forms():

@@ -121,10 +121,11 @@ def losses(work_dir):
     out = {}
     for path in sorted(
             glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
-        for line in open(path):
-            rec = json.loads(line)
-            if 'loss' in rec:
-                out[rec['step']] = rec['loss']
+        with open(path) as f:
+            for line in f:
+                rec = json.loads(line)
+                if 'loss' in rec:
+                    out[rec['step']] = rec['loss']
     return out
 
 
@@ -249,7 +250,8 @@ def test_two_processes_equal_one_on_the_same_global_batch(data, tmp_path):
                           capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr[-5000:]
-    log = open(glob.glob(str(tmp_path / 'two' / '*' / '*.log'))[0]).read()
+    with open(glob.glob(str(tmp_path / 'two' / '*' / '*.log'))[0]) as f:
+        log = f.read()
     assert "dist_cfg: {'backend': 'gloo'}" in log, log[:3000]
     assert 'Distributed launcher: pytorch' in log, log[:3000]
 

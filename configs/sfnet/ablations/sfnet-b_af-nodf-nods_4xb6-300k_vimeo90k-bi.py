@@ -1,9 +1,0 @@
-# Table 4 (b): AF for adjacent states, distant states concatenated,
-# direct fusion. Paper: Fast 36.50, Medium 35.18, Slow 33.27.
-_base_ = '../sfnet_4xb6-300k_vimeo90k-bi.py'
-
-experiment_name = 'sfnet-b_af-nodf-nods_4xb6-300k_vimeo90k-bi'
-work_dir = f'./work_dirs/{experiment_name}'
-model = dict(
-    generator=dict(
-        distant_fetch=None, dynamic_selection=dict(type='DirectFusion')))

@@ -1,9 +1,0 @@
-# Table 4 (c): DF for distant states, adjacent states concatenated,
-# direct fusion. Paper: Fast 36.34, Medium 35.06, Slow 33.19.
-_base_ = '../sfnet_4xb6-300k_vimeo90k-bi.py'
-
-experiment_name = 'sfnet-c_noaf-df-nods_4xb6-300k_vimeo90k-bi'
-work_dir = f'./work_dirs/{experiment_name}'
-model = dict(
-    generator=dict(
-        adjacent_fetch=None, dynamic_selection=dict(type='DirectFusion')))

@@ -1,0 +1,10 @@
+# Table 5 "only FWC": no backward container, the forward one only.
+# Paper: Fast 36.56, Medium 35.23, Slow 33.25.
+# Named sfnet_<parts removed from the full model>_4xb6-300k_vimeo90k-bi;
+# the full model is ../sfnet_4xb6-300k_vimeo90k-bi.py (Table 4 (e), Table 5
+# "w/ BC").
+_base_ = '../sfnet_4xb6-300k_vimeo90k-bi.py'
+
+experiment_name = 'sfnet_nobwc_4xb6-300k_vimeo90k-bi'
+work_dir = f'./work_dirs/{experiment_name}'
+model = dict(generator=dict(containers='forward'))
