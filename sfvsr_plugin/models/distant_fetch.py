@@ -7,13 +7,14 @@ import torch.nn.functional as F
 from mmagic.registry import MODELS
 from torch import nn
 
-from .blocks import conv3x3, init_convs, lrelu
+from .blocks import (PixelShuffleUpsampler, SFNetModule, conv3x3,
+                     init_weights_of, lrelu, rename_keys)
 
 DIRECTIONS = ('backward', 'forward')
 
 
 @MODELS.register_module()
-class DistantFetch(nn.Module):
+class DistantFetch(SFNetModule):
     """Fetches from stored states by attention at 1/8 resolution.
 
     Paper: eq. 4 (encoder E), eq. 5 (fetch), eq. 6 (decoder D) and Fig. 4.
@@ -54,6 +55,8 @@ class DistantFetch(nn.Module):
             raise ValueError(f'directions must be a non-empty subset of '
                              f'{DIRECTIONS}, got {directions}')
         self.directions = directions
+        self.key_channels = key_channels
+        self.num_scales = num_scales
         self.factor = 2**num_scales
 
         def encoder():
@@ -77,21 +80,34 @@ class DistantFetch(nn.Module):
         self.log_delta = nn.Parameter(
             torch.tensor(0.5 * math.log(key_channels)))
 
-        def decoder():
-            layers = []
-            for _ in range(num_scales):
-                layers += [
-                    nn.Conv2d(mid_channels, 4 * mid_channels, 3, 1, 1),
-                    nn.PixelShuffle(2),
-                    lrelu()
-                ]
-            return nn.Sequential(*layers, conv3x3(mid_channels, mid_channels))
-
         # keyed '<direction>_container': nn.ModuleDict may not shadow .forward
-        self.decoders = nn.ModuleDict(
-            {f'{d}_container': decoder()
-             for d in directions})
-        init_convs(self)
+        self.decoders = nn.ModuleDict({
+            f'{d}_container':
+            nn.Sequential(
+                PixelShuffleUpsampler(mid_channels, self.factor),
+                conv3x3(mid_channels, mid_channels))
+            for d in directions
+        })
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # Before PixelShuffleUpsampler a decoder was one flat Sequential:
+        # stage i's conv at 3i, the last conv at 3 * num_scales.
+        for name in self.decoders:
+            renames = {
+                f'decoders.{name}.{old}': f'decoders.{name}.0.body.{new}'
+                for old, new in PixelShuffleUpsampler.old_layout_renames(
+                    self.num_scales).items()
+            }
+            for p in ('weight', 'bias'):
+                renames[f'decoders.{name}.{3 * self.num_scales}.{p}'] = \
+                    f'decoders.{name}.1.{p}'
+            rename_keys(state_dict, prefix, renames)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def init_weights(self) -> None:
+        """Kaiming-normal convs with zero bias, δ back at sqrt(d)."""
+        init_weights_of(self)
+        nn.init.constant_(self.log_delta, 0.5 * math.log(self.key_channels))
 
     @property
     def delta(self) -> torch.Tensor:

@@ -5,8 +5,8 @@ import torch
 from mmagic.registry import MODELS
 from torch import nn
 
-from .blocks import (PixelShuffleUpsampler, conv3x3, init_convs, lrelu,
-                     residual_blocks, scaled_kaiming_init)
+from .blocks import (PixelShuffleUpsampler, SFNetModule, conv3x3,
+                     init_weights_of, lrelu, residual_blocks)
 
 
 class Reconstruction(nn.Sequential):
@@ -20,7 +20,6 @@ class Reconstruction(nn.Sequential):
             PixelShuffleUpsampler(mid_channels, scale),
             conv3x3(mid_channels, mid_channels), lrelu(),
             conv3x3(mid_channels, out_channels))
-        self.reset_block_init()
 
     #: Scale of the last conv's Kaiming init. The net starts as bicubic +
     #: blending: on real frames (the demo's) a scale of 0.1 made S and D
@@ -31,13 +30,15 @@ class Reconstruction(nn.Sequential):
     #: (AdaMax's steps do not depend on the gradient's scale).
     LAST_CONV_SCALE = 1e-3
 
-    def reset_block_init(self) -> None:
-        scaled_kaiming_init(self[1])
-        scaled_kaiming_init(self[3], self.LAST_CONV_SCALE)
+    def init_weights(self) -> None:
+        from mmagic.models.utils import default_init_weights
+        init_weights_of(self[0])
+        default_init_weights(self[1])
+        default_init_weights(self[3], self.LAST_CONV_SCALE)
 
 
 @MODELS.register_module()
-class FusionReconstructionHead(nn.Module):
+class FusionReconstructionHead(SFNetModule):
     """Turns BRM and FRM states into the HR frame, its structure and detail.
 
     Paper: "Fusion and Reconstruction Network" and eq. 7; hybrid fusion as in
@@ -73,7 +74,6 @@ class FusionReconstructionHead(nn.Module):
                                                        upscale_factor)
         self.detail_reconstruction = Reconstruction(mid_channels, out_channels,
                                                     upscale_factor)
-        init_convs(self)
 
     def forward(
             self, hidden_backward: torch.Tensor, hidden_forward: torch.Tensor,

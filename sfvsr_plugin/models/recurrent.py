@@ -1,5 +1,4 @@
 """Backward and forward recurrent modules BRM and FRM (eq. 2-3)."""
-import copy
 from typing import Dict, Optional, Tuple
 
 import torch
@@ -7,6 +6,7 @@ from mmagic.registry import MODELS
 from torch import nn
 
 from .adjacent_fetch import adjacent_fetch_many
+from .blocks import SFNetModule, build_part
 from .container import StoreFetchContainer, fetch_range
 
 CONTAINER_CHOICES = {
@@ -31,16 +31,7 @@ def parse_containers(containers) -> Tuple[str, ...]:
     return tuple(d for d in ('backward', 'forward') if d in containers)
 
 
-def _build(cfg: Optional[dict], **defaults) -> Optional[nn.Module]:
-    if cfg is None:
-        return None
-    cfg = copy.deepcopy(cfg)
-    for key, value in defaults.items():
-        cfg.setdefault(key, value)
-    return MODELS.build(cfg)
-
-
-class StoreFetchRecurrentModule(nn.Module):
+class StoreFetchRecurrentModule(SFNetModule):
     """One recurrent pass over all frames with store-and-fetch.
 
     Paper: eq. 2 (``direction='backward'``, BRM) and eq. 3
@@ -100,16 +91,16 @@ class StoreFetchRecurrentModule(nn.Module):
             # keyed '<source>_hidden': nn.ModuleDict may not shadow .forward
             self.adjacent_fetch = nn.ModuleDict({
                 f'{src}_hidden':
-                _build(adjacent_fetch, mid_channels=mid_channels)
+                build_part(adjacent_fetch, mid_channels=mid_channels)
                 for src in self.adjacent_sources
             })
         self.distant_fetch = None
         if distant_fetch is not None and self.distant_sources:
-            self.distant_fetch = _build(
+            self.distant_fetch = build_part(
                 distant_fetch,
                 mid_channels=mid_channels,
                 directions=self.distant_sources)
-        self.dynamic_selection = _build(
+        self.dynamic_selection = build_part(
             dynamic_selection,
             mid_channels=mid_channels,
             num_candidates=len(self.adjacent_sources) +

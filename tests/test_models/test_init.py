@@ -11,6 +11,8 @@ from mmagic.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+from sfvsr_plugin.testing import tiny_sfnet_cfg
+
 CONFIGS = osp.join(osp.dirname(__file__), '..', '..', 'configs')
 PAPER = osp.join(CONFIGS, '_base_', 'models', 'sfnet.py')
 DEMO = osp.join(CONFIGS, 'sfnet', 'sfnet_demo_bigbuckbunny.py')
@@ -142,3 +144,14 @@ def test_init_of_each_block(sized_net):
             assert not af.conv_offset[-1].weight.any()
             assert {_scale(c) for c in af.conv_offset[:-1][::2]} == {1}
             assert _scale(af.deform_conv) == 1
+
+
+def test_runner_init_does_not_draw_the_net_again():
+    """MMEngine's runner calls the editor's ``init_weights`` before training:
+    SFNet, initialised by its constructor, keeps its weights."""
+    model = MODELS.build(dict(type='SFVSR', generator=tiny_sfnet_cfg()))
+    before = {k: v.clone() for k, v in model.generator.state_dict().items()}
+    assert model.generator.is_init
+    model.init_weights()
+    for k, v in model.generator.state_dict().items():
+        assert torch.equal(v, before[k]), k
