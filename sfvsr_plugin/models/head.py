@@ -2,6 +2,7 @@
 from typing import Tuple
 
 import torch
+import torch.nn.functional as F
 from mmagic.registry import MODELS
 from torch import nn
 
@@ -39,7 +40,8 @@ class Reconstruction(nn.Sequential):
 
 @MODELS.register_module()
 class FusionReconstructionHead(SFNetModule):
-    """Turns BRM and FRM states into the HR frame, its structure and detail.
+    """Turns BRM and FRM states into the HR frames, their structures and
+    details.
 
     Paper: "Fusion and Reconstruction Network" and eq. 7; hybrid fusion as in
     YOGO (Hu et al. 2022b). Backward states learn the structure component
@@ -63,6 +65,7 @@ class FusionReconstructionHead(SFNetModule):
                  num_blocks: int = 2,
                  upscale_factor: int = 4):
         super().__init__()
+        self.upscale_factor = upscale_factor
         self.structure_fusion = nn.Sequential(
             conv3x3(mid_channels, mid_channels), lrelu(),
             residual_blocks(mid_channels, num_blocks))
@@ -76,22 +79,67 @@ class FusionReconstructionHead(SFNetModule):
                                                     upscale_factor)
 
     def forward(
-            self, hidden_backward: torch.Tensor, hidden_forward: torch.Tensor,
-            base: torch.Tensor
+        self, frames: torch.Tensor, hidden_backward: torch.Tensor,
+        hidden_forward: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """
+        """F&R of every frame of a sequence.
+
+        The head works at the output size, where one frame's features are
+        s*s times the LR ones: without autograd it runs n frames at a time,
+        so inference memory does not grow with the number of frames.
+
         Args:
-            hidden_backward (Tensor): BRM states ``(n, c, h, w)``.
-            hidden_forward (Tensor): FRM states ``(n, c, h, w)``.
-            base (Tensor): Upsampled LR frames ``(n, 3, s*h, s*w)``.
+            frames (Tensor): LR frames FE was given ``(n, T, c, h, w)``.
+            hidden_backward (Tensor): BRM states ``(n, T, C, h, w)``.
+            hidden_forward (Tensor): FRM states ``(n, T, C, h, w)``.
 
         Returns:
             tuple: frames I, structures S and details D, each
-            ``(n, 3, s*h, s*w)``.
+            ``(n, T, c, s*h, s*w)``.
+        """
+        n, num_frames = frames.shape[:2]
+        frames, hidden_backward, hidden_forward = (
+            x.flatten(0, 1) for x in (frames, hidden_backward, hidden_forward))
+        step = frames.size(0) if torch.is_grad_enabled() else n
+        chunks = [
+            self.reconstruct(frames[i:i + step], hidden_backward[i:i + step],
+                             hidden_forward[i:i + step])
+            for i in range(0, frames.size(0), step)
+        ]
+        return tuple(
+            torch.cat(x).unflatten(0, (n, num_frames)) for x in zip(*chunks))
+
+    def reconstruct(
+        self, frames: torch.Tensor, hidden_backward: torch.Tensor,
+        hidden_forward: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """F&R of a batch of frames: eq. 7's ``I = S + D``.
+
+        Args:
+            frames (Tensor): LR frames ``(m, c, h, w)``.
+            hidden_backward (Tensor): BRM states ``(m, C, h, w)``.
+            hidden_forward (Tensor): FRM states ``(m, C, h, w)``.
+
+        Returns:
+            tuple: I, S and D, each ``(m, c, s*h, s*w)``.
         """
         structure_feat = self.structure_fusion(hidden_backward)
         detail_feat = self.detail_fusion(
             torch.cat([hidden_forward, structure_feat], dim=1))
-        structure = base + self.structure_reconstruction(structure_feat)
+        structure = self.upsample_base(frames) + self.structure_reconstruction(
+            structure_feat)
         detail = self.detail_reconstruction(detail_feat)
         return structure + detail, structure, detail
+
+    def upsample_base(self, frames: torch.Tensor) -> torch.Tensor:
+        """The base S corrects: the bicubic upsampling of the LR frames.
+
+        Shapes: ``(m, c, h, w) -> (m, c, s*h, s*w)``.
+        """
+        if self.upscale_factor == 1:
+            return frames
+        return F.interpolate(
+            frames,
+            scale_factor=self.upscale_factor,
+            mode='bicubic',
+            align_corners=False)

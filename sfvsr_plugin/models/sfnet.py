@@ -2,7 +2,6 @@
 from typing import Optional, Tuple, Union
 
 import torch
-import torch.nn.functional as F
 from mmagic.registry import MODELS
 from mmengine.model import BaseModule, initialize
 
@@ -158,36 +157,15 @@ class SFNet(BaseModule):
             with ``return_components``, the tuple ``(I, S, D)``.
         """
         self.check_input(lqs)
-        frames = self.make_frames(lqs)
-        n, num_frames, c, h, w = frames.shape
-        feats = self.feature_extractor(frames.flatten(0, 1)).view(
-            n, num_frames, -1, h, w)
-        hidden_b, container_b = self.backward_module(feats)
-        hidden_f, _ = self.forward_module(
-            feats, backward_hidden=hidden_b, backward_container=container_b)
-
-        flat = frames.flatten(0, 1)
-        hidden_b, hidden_f = hidden_b.flatten(0, 1), hidden_f.flatten(0, 1)
-        # The head works at the output size, where one frame's features are
-        # s*s times the LR ones: without autograd, run it n frames at a time
-        # so inference memory does not grow with the number of frames.
-        step = flat.shape[0] if torch.is_grad_enabled() else n
-        results = []
-        for i in range(0, flat.shape[0], step):
-            lr = flat[i:i + step]
-            if self.upscale_factor > 1:
-                base = F.interpolate(
-                    lr,
-                    scale_factor=self.upscale_factor,
-                    mode='bicubic',
-                    align_corners=False)
-            else:
-                base = lr
-            results.append(
-                self.head(hidden_b[i:i + step], hidden_f[i:i + step], base))
-        out, structure, detail = (
-            torch.cat(x, dim=0).view(n, num_frames, c, *x[0].shape[-2:])
-            for x in zip(*results))
+        frames = self.make_frames(lqs)  # eq. 1's inputs
+        feats = self.feature_extractor(frames.flatten(0, 1)).unflatten(
+            0, frames.shape[:2])  # FE, eq. 1
+        hidden_b, container_b = self.backward_module(feats)  # BRM, eq. 2
+        hidden_f, _ = self.forward_module(  # FRM, eq. 3
+            feats,
+            backward_hidden=hidden_b,
+            backward_container=container_b)
+        out, structure, detail = self.head(frames, hidden_b, hidden_f)  # F&R
         if return_components:
             return out, structure, detail
         return out
