@@ -1,6 +1,6 @@
 """Distant fetch block DF (eq. 4-6, Fig. 4)."""
 import math
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, NamedTuple, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -9,8 +9,26 @@ from torch import nn
 
 from .blocks import (PixelShuffleUpsampler, SFNetModule, conv3x3,
                      init_weights_of, lrelu, rename_keys)
+from .container import StoredState
 
 DIRECTIONS = ('backward', 'forward')
+
+
+class EncodedMemory(NamedTuple):
+    """A stored state as DF reads it, brought to a key and a value by E.
+
+    Paper: eq. 4. Neither depends on the current frame, so a recurrent
+    module encodes each stored state once and reuses it.
+
+    Attributes:
+        index (int): Frame the state was stored at (bookkeeping only: the
+            attention does not use it).
+        key (Tensor): ``(n, key_channels, h/8, w/8)``.
+        value (Tensor): ``(n, c, h/8, w/8)``.
+    """
+    index: int
+    key: torch.Tensor
+    value: torch.Tensor
 
 
 @MODELS.register_module()
@@ -121,16 +139,15 @@ class DistantFetch(SFNetModule):
             x = F.pad(x, (0, pw, 0, ph), mode='replicate')
         return x
 
-    def encode_memory(
-            self, state: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """E of eq. 4 for one stored state ``(n, c, h, w)``.
+    def encode_memory(self, stored: StoredState) -> EncodedMemory:
+        """E of eq. 4 for one stored state (``state`` ``(n, c, h, w)``).
 
         Returns:
-            tuple: key ``(n, key_channels, h/8, w/8)`` and value
-            ``(n, c, h/8, w/8)`` (sizes rounded up).
+            EncodedMemory: its key and value at 1/8 (sizes rounded up).
         """
-        x = self.memory_encoder(self._pad(state))
-        return self.key_head(x), self.value_head(x)
+        x = self.memory_encoder(self._pad(stored.state))
+        return EncodedMemory(stored.index, self.key_head(x),
+                             self.value_head(x))
 
     def encode_query(self, feat: torch.Tensor) -> torch.Tensor:
         return self.query_head(self.query_encoder(self._pad(feat)))
@@ -168,17 +185,14 @@ class DistantFetch(SFNetModule):
         return out.transpose(1, 2).reshape(n, c, h, w)  # (n, c, h, w)
 
     def forward(
-        self, feat: torch.Tensor, memories: Dict[str,
-                                                 List[Tuple[int, torch.Tensor,
-                                                            torch.Tensor]]]
+        self, feat: torch.Tensor, memories: Dict[str, Sequence[EncodedMemory]]
     ) -> Dict[str, Optional[torch.Tensor]]:
-        """Fetch from each container.
+        """Fetch from each container (eq. 5) and decode (eq. 6).
 
         Args:
             feat (Tensor): Current feature ``(n, c, h, w)``.
-            memories (dict): Per direction, a list of ``(frame index, key,
-                value)`` from ``encode_memory``; the index is only carried
-                for bookkeeping.
+            memories (dict): Per direction, the stored states to read, from
+                ``encode_memory``.
 
         Returns:
             dict: Per direction in ``self.directions``, the decoded output
@@ -195,8 +209,8 @@ class DistantFetch(SFNetModule):
                 continue
             if query is None:
                 query = self.encode_query(feat)
-            keys = torch.stack([e[1] for e in entries], dim=1)
-            values = torch.stack([e[2] for e in entries], dim=1)
+            keys = torch.stack([e.key for e in entries], dim=1)
+            values = torch.stack([e.value for e in entries], dim=1)
             fetched = self.attend(query, keys, values)
             decoder = self.decoders[f'{direction}_container']
             outputs[direction] = decoder(fetched)[..., :h, :w]

@@ -3,7 +3,8 @@ import torch
 from mmagic.registry import MODELS
 from mmengine.registry import DefaultScope
 
-from sfvsr_plugin.models.container import StoreFetchContainer, fetch_range
+from sfvsr_plugin.models.container import (StoredState, StoreFetchContainer,
+                                           fetch_range)
 
 
 @pytest.mark.parametrize('cfg', [
@@ -133,9 +134,10 @@ def test_distant_fetch_sizes_and_empty_container():
     df = MODELS.build(
         dict(type='DistantFetch', mid_channels=8, key_channels=4))
     feat = torch.rand(1, 8, 13, 7)  # not multiples of 8
-    key, value = df.encode_memory(torch.rand(1, 8, 13, 7))
-    assert key.shape == (1, 4, 2, 1) and value.shape == (1, 8, 2, 1)
-    out = df(feat, {'backward': [(3, key, value)], 'forward': []})
+    memory = df.encode_memory(StoredState(3, torch.rand(1, 8, 13, 7)))
+    assert memory.key.shape == (1, 4, 2, 1)
+    assert memory.value.shape == (1, 8, 2, 1)
+    out = df(feat, {'backward': [memory], 'forward': []})
     assert out['backward'].shape == (1, 8, 13, 7)
     assert out['forward'] is None
     calls = []
