@@ -45,8 +45,10 @@ class StoreFetchRecurrentModule(SFNetModule):
       of frame k+1; DF reads its own container C^f at frames <= k-2 and
       BRM's C^b at frames >= k+2; candidates ``[H^af, H^ab, O^df, O^db]``.
 
-    DS turns the candidates and the current feature into H (the next
-    frame's adjacent state) and c, which U stores in this module's container.
+    Per frame, ``adjacent_candidates`` (AF) and ``distant_candidates`` (DF)
+    give the candidates; DS turns them and the current feature into H (the
+    next frame's adjacent state) and c, which U stores in this module's
+    container.
     Adjacent states start at zero and containers empty (paper, eq. 3 text).
 
     Ablations: ``adjacent_fetch=None`` feeds the unaligned adjacent states
