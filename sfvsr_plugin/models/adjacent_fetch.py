@@ -4,14 +4,15 @@ from typing import List, Sequence
 import torch
 import torch.nn.functional as F
 from mmagic.registry import MODELS
+from mmengine.model import constant_init, kaiming_init
 from torch import nn
 
-from .blocks import conv3x3, init_convs, lrelu
+from .blocks import SFNetModule, conv3x3, lrelu
 from .deform_conv import modulated_deform_conv2d
 
 
 @MODELS.register_module()
-class AdjacentFetch(nn.Module):
+class AdjacentFetch(SFNetModule):
     """Aligns an adjacent hidden state to the current feature.
 
     Paper: "Adjacent Fetch Block" (AF in eq. 2-3), a temporally-deformable
@@ -69,12 +70,17 @@ class AdjacentFetch(nn.Module):
             kernel_size,
             padding=kernel_size // 2,
             deform_groups=deform_groups)
-        init_convs(self)
 
-    def reset_block_init(self) -> None:
-        # Zero offsets and masks of 0.5: identity sampling at the start.
-        nn.init.zeros_(self.conv_offset[-1].weight)
-        nn.init.zeros_(self.conv_offset[-1].bias)
+    def init_weights(self) -> None:
+        """Kaiming-normal with zero bias (the deformable conv too), and the
+        offset head's last conv at zero: zero offsets and masks of 0.5,
+        identity sampling at the start."""
+        from mmagic.models.utils import default_init_weights
+        default_init_weights(self.conv_offset[:-1])
+        constant_init(self.conv_offset[-1], 0)
+        # mmcv's ModulatedDeformConv2d is no nn.Conv2d, which MMagic's
+        # default_init_weights skips: the same Kaiming-normal by hand
+        kaiming_init(self.deform_conv, mode='fan_in', bias=0)
 
     def forward(self, feat: torch.Tensor,
                 hidden: torch.Tensor) -> torch.Tensor:

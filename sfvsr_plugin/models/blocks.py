@@ -1,8 +1,17 @@
-"""Small building blocks shared by SFNet's components."""
-from typing import List
+"""Building blocks shared by SFNet's components, and SFNet's initialisation.
+
+The residual block and the pixel-shuffle stage are MMagic's
+(``ResidualBlockNoBN``, ``PixelShufflePack``), and so is the init
+(``default_init_weights``). ``mmagic.models`` imports diffusers and
+transformers, so they are imported where a block is built or initialised,
+not when this module is.
+"""
+import copy
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
+from mmagic.registry import MODELS
 from torch import nn
 
 
@@ -14,63 +23,73 @@ def lrelu() -> nn.LeakyReLU:
     return nn.LeakyReLU(negative_slope=0.1, inplace=True)
 
 
-def scaled_kaiming_init(module: nn.Module, scale: float = 1.0) -> None:
-    """Kaiming-normal weights times ``scale`` and zero biases for every conv.
+def build_part(cfg: Optional[dict], **defaults) -> Optional[nn.Module]:
+    """``MODELS.build(cfg)`` with ``defaults`` for the keys it does not set;
+    None for a None config (an ablated part)."""
+    if cfg is None:
+        return None
+    cfg = copy.deepcopy(cfg)
+    for key, value in defaults.items():
+        cfg.setdefault(key, value)
+    return MODELS.build(cfg)
 
-    MMagic's ``default_init_weights`` (EDSR, BasicVSR): with ``scale=0.1`` on
-    a residual branch each block starts close to the identity, so a deep
-    stack passes its input and its gradient through instead of shrinking
-    both as PyTorch's default init does. Deformable convs count as convs.
+
+def init_weights_of(module: nn.Module) -> None:
+    """Give every conv under ``module`` SFNet's start, each conv once.
+
+    A child with an ``init_weights`` of its own initialises its subtree
+    (MMagic's blocks; the blocks with a start of their own: residual
+    branches at 0.1, AF's offset head at zero, the last conv of a
+    reconstruction at 1e-3; every SFNet component); a plain conv gets
+    MMagic's ``default_init_weights`` (Kaiming-normal, zero bias); anything
+    else (``nn.Sequential``, ``nn.ModuleList``) is walked into. MMagic's
+    blocks also start themselves when built; the walk draws them again, so
+    that ``init_weights()`` always restarts the whole module. See "init" in
+    docs/architecture.md.
     """
-    for m in module.modules():
-        if isinstance(m, nn.Conv2d) or \
-                type(m).__name__ == 'ModulatedDeformConv2d':
-            nn.init.kaiming_normal_(m.weight)
-            m.weight.data.mul_(scale)
-            if getattr(m, 'bias', None) is not None:
-                nn.init.zeros_(m.bias)
+    from mmagic.models.utils import default_init_weights
+    for child in module.children():
+        if isinstance(child, nn.Conv2d):
+            default_init_weights(child)
+        elif callable(getattr(child, 'init_weights', None)):
+            child.init_weights()
+        else:
+            init_weights_of(child)
 
 
-def init_convs(module: nn.Module) -> None:
-    """SFNet's initialisation of every conv in ``module``.
+class SFNetModule(nn.Module):
+    """Base of SFNet's components: building does not initialise.
 
-    Kaiming-normal with zero bias everywhere, then every block inside that
-    has its own start (``reset_block_init``: residual branches at 0.1, AF's
-    offset head at zero, the last conv of a reconstruction at 0.1) is reset
-    to it. See "init" in docs/architecture.md.
-    """
-    scaled_kaiming_init(module)
-    for m in module.modules():
-        reset = getattr(m, 'reset_block_init', None)
-        if callable(reset):
-            reset()
-
-
-class ResidualBlock(nn.Module):
-    """Conv-ReLU-Conv with an identity skip and no batch norm (EDSR, BasicVSR).
-
-    Args:
-        channels (int): Channels in and out.
-
-    Shapes: ``(n, c, h, w) -> (n, c, h, w)``.
+    MMEngine's pattern: ``init_weights()`` initialises, once, either the
+    whole net (``SFNet`` calls it at the end of its constructor) or a
+    component built on its own.
     """
 
-    def __init__(self, channels: int):
-        super().__init__()
-        self.conv1 = conv3x3(channels, channels)
-        self.conv2 = conv3x3(channels, channels)
-        self.relu = nn.ReLU(inplace=True)
-        self.reset_block_init()
+    def init_weights(self) -> None:
+        init_weights_of(self)
 
-    def reset_block_init(self) -> None:
-        scaled_kaiming_init(self, 0.1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv2(self.relu(self.conv1(x)))
+def rename_keys(state_dict: Dict[str, torch.Tensor], prefix: str,
+                renames: Dict[str, str]) -> None:
+    """In place, ``prefix + old`` -> ``prefix + new`` for the keys present:
+    converts a checkpoint of an older layout while it is loaded."""
+    for old, new in renames.items():
+        if prefix + old in state_dict:
+            state_dict[prefix + new] = state_dict.pop(prefix + old)
 
 
 def residual_blocks(channels: int, num_blocks: int) -> nn.Sequential:
-    return nn.Sequential(*[ResidualBlock(channels) for _ in range(num_blocks)])
+    """``num_blocks`` of MMagic's ``ResidualBlockNoBN``: Conv-ReLU-Conv with
+    an identity skip, no batch norm (EDSR, BasicVSR).
+
+    With ``res_scale=1`` MMagic's block adds the branch times 1.0 (exact)
+    and starts it at 0.1 x Kaiming, as SFNet's own block did.
+
+    Shapes: ``(n, c, h, w) -> (n, c, h, w)``.
+    """
+    from mmagic.models.archs import ResidualBlockNoBN
+    from mmagic.models.utils import make_layer
+    return make_layer(ResidualBlockNoBN, num_blocks, mid_channels=channels)
 
 
 class FusionResidualBlock(nn.Module):
@@ -97,12 +116,14 @@ class FusionResidualBlock(nn.Module):
         self.conv_fuse = nn.ModuleList(
             [conv3x3(2 * channels, channels) for _ in range(num_branches)])
         self.act = lrelu()
-        self.reset_block_init()
 
-    def reset_block_init(self) -> None:
-        scaled_kaiming_init(self)
-        # the residual branch of each input starts small (as in ResidualBlock)
-        scaled_kaiming_init(self.conv_fuse, 0.1)
+    def init_weights(self) -> None:
+        """Kaiming-normal, zero bias; the fuse convs (the residual branch of
+        each input) at 0.1, as in ``ResidualBlockNoBN``."""
+        from mmagic.models.utils import default_init_weights
+        default_init_weights(self.conv_branch)
+        default_init_weights(self.conv_merge)
+        default_init_weights(self.conv_fuse, 0.1)
 
     def forward(self, branches: List[torch.Tensor]) -> List[torch.Tensor]:
         if len(branches) != self.num_branches:
@@ -146,7 +167,8 @@ class FusionResidualBlock(nn.Module):
 
 
 class PixelShuffleUpsampler(nn.Module):
-    """``log2(scale)`` stages of Conv(c -> 4c), PixelShuffle(2), LeakyReLU.
+    """``log2(scale)`` stages of MMagic's ``PixelShufflePack`` (conv c -> 4c,
+    pixel shuffle x2), each followed by a LeakyReLU (as in BasicVSR).
 
     Args:
         channels (int): Channels in and out.
@@ -160,15 +182,28 @@ class PixelShuffleUpsampler(nn.Module):
         if scale < 1 or scale & (scale - 1):
             raise ValueError(
                 f'upscale factor must be a power of 2, got {scale}')
+        from mmagic.models.archs import PixelShufflePack
+        self.num_stages = scale.bit_length() - 1
         layers = []
-        for _ in range(scale.bit_length() - 1):
-            layers += [
-                nn.Conv2d(channels, 4 * channels, 3, 1, 1),
-                nn.PixelShuffle(2),
-                lrelu()
-            ]
+        for _ in range(self.num_stages):
+            layers += [PixelShufflePack(channels, channels, 2, 3), lrelu()]
         self.body = nn.Sequential(*layers)
-        scaled_kaiming_init(self)  # as MMagic's PixelShufflePack
+
+    @staticmethod
+    def old_layout_renames(num_stages: int) -> Dict[str, str]:
+        """Keys in ``body`` before MMagic's ``PixelShufflePack``, when each
+        stage was ``[conv, PixelShuffle, LeakyReLU]``: stage i's conv was
+        ``3i``, it is ``2i.upsample_conv`` now."""
+        return {
+            f'{3 * i}.{p}': f'{2 * i}.upsample_conv.{p}'
+            for i in range(num_stages)
+            for p in ('weight', 'bias')
+        }
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        rename_keys(state_dict, prefix + 'body.',
+                    self.old_layout_renames(self.num_stages))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)

@@ -1,19 +1,38 @@
 """Distant fetch block DF (eq. 4-6, Fig. 4)."""
 import math
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, NamedTuple, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from mmagic.registry import MODELS
 from torch import nn
 
-from .blocks import conv3x3, init_convs, lrelu
+from .blocks import (PixelShuffleUpsampler, SFNetModule, conv3x3,
+                     init_weights_of, lrelu, rename_keys)
+from .container import StoredState
 
 DIRECTIONS = ('backward', 'forward')
 
 
+class EncodedMemory(NamedTuple):
+    """A stored state as DF reads it, brought to a key and a value by E.
+
+    Paper: eq. 4. Neither depends on the current frame, so a recurrent
+    module encodes each stored state once and reuses it.
+
+    Attributes:
+        index (int): Frame the state was stored at (bookkeeping only: the
+            attention does not use it).
+        key (Tensor): ``(n, key_channels, h/8, w/8)``.
+        value (Tensor): ``(n, c, h/8, w/8)``.
+    """
+    index: int
+    key: torch.Tensor
+    value: torch.Tensor
+
+
 @MODELS.register_module()
-class DistantFetch(nn.Module):
+class DistantFetch(SFNetModule):
     """Fetches from stored states by attention at 1/8 resolution.
 
     Paper: eq. 4 (encoder E), eq. 5 (fetch), eq. 6 (decoder D) and Fig. 4.
@@ -54,6 +73,8 @@ class DistantFetch(nn.Module):
             raise ValueError(f'directions must be a non-empty subset of '
                              f'{DIRECTIONS}, got {directions}')
         self.directions = directions
+        self.key_channels = key_channels
+        self.num_scales = num_scales
         self.factor = 2**num_scales
 
         def encoder():
@@ -77,21 +98,34 @@ class DistantFetch(nn.Module):
         self.log_delta = nn.Parameter(
             torch.tensor(0.5 * math.log(key_channels)))
 
-        def decoder():
-            layers = []
-            for _ in range(num_scales):
-                layers += [
-                    nn.Conv2d(mid_channels, 4 * mid_channels, 3, 1, 1),
-                    nn.PixelShuffle(2),
-                    lrelu()
-                ]
-            return nn.Sequential(*layers, conv3x3(mid_channels, mid_channels))
-
         # keyed '<direction>_container': nn.ModuleDict may not shadow .forward
-        self.decoders = nn.ModuleDict(
-            {f'{d}_container': decoder()
-             for d in directions})
-        init_convs(self)
+        self.decoders = nn.ModuleDict({
+            f'{d}_container':
+            nn.Sequential(
+                PixelShuffleUpsampler(mid_channels, self.factor),
+                conv3x3(mid_channels, mid_channels))
+            for d in directions
+        })
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # Before PixelShuffleUpsampler a decoder was one flat Sequential:
+        # stage i's conv at 3i, the last conv at 3 * num_scales.
+        for name in self.decoders:
+            renames = {
+                f'decoders.{name}.{old}': f'decoders.{name}.0.body.{new}'
+                for old, new in PixelShuffleUpsampler.old_layout_renames(
+                    self.num_scales).items()
+            }
+            for p in ('weight', 'bias'):
+                renames[f'decoders.{name}.{3 * self.num_scales}.{p}'] = \
+                    f'decoders.{name}.1.{p}'
+            rename_keys(state_dict, prefix, renames)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def init_weights(self) -> None:
+        """Kaiming-normal convs with zero bias, δ back at sqrt(d)."""
+        init_weights_of(self)
+        nn.init.constant_(self.log_delta, 0.5 * math.log(self.key_channels))
 
     @property
     def delta(self) -> torch.Tensor:
@@ -105,16 +139,15 @@ class DistantFetch(nn.Module):
             x = F.pad(x, (0, pw, 0, ph), mode='replicate')
         return x
 
-    def encode_memory(
-            self, state: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """E of eq. 4 for one stored state ``(n, c, h, w)``.
+    def encode_memory(self, stored: StoredState) -> EncodedMemory:
+        """E of eq. 4 for one stored state (``state`` ``(n, c, h, w)``).
 
         Returns:
-            tuple: key ``(n, key_channels, h/8, w/8)`` and value
-            ``(n, c, h/8, w/8)`` (sizes rounded up).
+            EncodedMemory: its key and value at 1/8 (sizes rounded up).
         """
-        x = self.memory_encoder(self._pad(state))
-        return self.key_head(x), self.value_head(x)
+        x = self.memory_encoder(self._pad(stored.state))
+        return EncodedMemory(stored.index, self.key_head(x),
+                             self.value_head(x))
 
     def encode_query(self, feat: torch.Tensor) -> torch.Tensor:
         return self.query_head(self.query_encoder(self._pad(feat)))
@@ -152,17 +185,14 @@ class DistantFetch(nn.Module):
         return out.transpose(1, 2).reshape(n, c, h, w)  # (n, c, h, w)
 
     def forward(
-        self, feat: torch.Tensor, memories: Dict[str,
-                                                 List[Tuple[int, torch.Tensor,
-                                                            torch.Tensor]]]
+        self, feat: torch.Tensor, memories: Dict[str, Sequence[EncodedMemory]]
     ) -> Dict[str, Optional[torch.Tensor]]:
-        """Fetch from each container.
+        """Fetch from each container (eq. 5) and decode (eq. 6).
 
         Args:
             feat (Tensor): Current feature ``(n, c, h, w)``.
-            memories (dict): Per direction, a list of ``(frame index, key,
-                value)`` from ``encode_memory``; the index is only carried
-                for bookkeeping.
+            memories (dict): Per direction, the stored states to read, from
+                ``encode_memory``.
 
         Returns:
             dict: Per direction in ``self.directions``, the decoded output
@@ -179,8 +209,8 @@ class DistantFetch(nn.Module):
                 continue
             if query is None:
                 query = self.encode_query(feat)
-            keys = torch.stack([e[1] for e in entries], dim=1)
-            values = torch.stack([e[2] for e in entries], dim=1)
+            keys = torch.stack([e.key for e in entries], dim=1)
+            values = torch.stack([e.value for e in entries], dim=1)
             fetched = self.attend(query, keys, values)
             decoder = self.decoders[f'{direction}_container']
             outputs[direction] = decoder(fetched)[..., :h, :w]

@@ -7,11 +7,11 @@ import torch.nn.functional as F
 from mmagic.registry import MODELS
 from torch import nn
 
-from .blocks import FusionResidualBlock, conv3x3, init_convs, lrelu
+from .blocks import FusionResidualBlock, SFNetModule, conv3x3, lrelu
 
 
 @MODELS.register_module()
-class DynamicSelectionAttention(nn.Module):
+class DynamicSelectionAttention(SFNetModule):
     """Scores a candidate against the current feature, per position.
 
     Paper: DSA in Fig. 5. Cross attention between the pair: the current
@@ -38,7 +38,6 @@ class DynamicSelectionAttention(nn.Module):
         self.query = conv3x3(mid_channels, mid_channels)
         self.key = conv3x3(mid_channels, mid_channels)
         self.scale = 1 / math.sqrt(mid_channels // num_heads)
-        init_convs(self)
 
     def forward(self, candidate: torch.Tensor,
                 feat: torch.Tensor) -> torch.Tensor:
@@ -49,7 +48,7 @@ class DynamicSelectionAttention(nn.Module):
 
 
 @MODELS.register_module()
-class DynamicSelection(nn.Module):
+class DynamicSelection(SFNetModule):
     """Selects among the fetched candidates and fuses them into H and c.
 
     Paper: DS in Fig. 5 and eq. 2-3. Each candidate (``H^af, H^ab, O^df,
@@ -98,7 +97,6 @@ class DynamicSelection(nn.Module):
             nn.Conv2d(branches * mid_channels, mid_channels, 1), lrelu())
         self.conv_hidden = conv3x3(mid_channels, mid_channels)
         self.conv_state = conv3x3(mid_channels, mid_channels)
-        init_convs(self)
 
     def select(self, candidates: List[Optional[torch.Tensor]],
                feat: torch.Tensor) -> List[torch.Tensor]:

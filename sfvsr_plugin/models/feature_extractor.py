@@ -1,13 +1,12 @@
 """Shared feature extractor FE (eq. 1)."""
 import torch
 from mmagic.registry import MODELS
-from torch import nn
 
-from .blocks import conv3x3, init_convs, lrelu, residual_blocks
+from .blocks import SFNetModule, conv3x3, lrelu, residual_blocks
 
 
 @MODELS.register_module()
-class SFFeatureExtractor(nn.Module):
+class SFFeatureExtractor(SFNetModule):
     """Projects each LR frame into feature space.
 
     Paper: eq. 1. SFNet applies it to the odd input frames and to the average
@@ -29,7 +28,6 @@ class SFFeatureExtractor(nn.Module):
         self.conv_first = conv3x3(in_channels, mid_channels)
         self.act = lrelu()
         self.body = residual_blocks(mid_channels, num_blocks)
-        init_convs(self)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         return self.body(self.act(self.conv_first(frames)))

@@ -2,11 +2,12 @@
 from typing import Tuple
 
 import torch
+import torch.nn.functional as F
 from mmagic.registry import MODELS
 from torch import nn
 
-from .blocks import (PixelShuffleUpsampler, conv3x3, init_convs, lrelu,
-                     residual_blocks, scaled_kaiming_init)
+from .blocks import (PixelShuffleUpsampler, SFNetModule, conv3x3,
+                     init_weights_of, lrelu, residual_blocks)
 
 
 class Reconstruction(nn.Sequential):
@@ -20,7 +21,6 @@ class Reconstruction(nn.Sequential):
             PixelShuffleUpsampler(mid_channels, scale),
             conv3x3(mid_channels, mid_channels), lrelu(),
             conv3x3(mid_channels, out_channels))
-        self.reset_block_init()
 
     #: Scale of the last conv's Kaiming init. The net starts as bicubic +
     #: blending: on real frames (the demo's) a scale of 0.1 made S and D
@@ -31,14 +31,17 @@ class Reconstruction(nn.Sequential):
     #: (AdaMax's steps do not depend on the gradient's scale).
     LAST_CONV_SCALE = 1e-3
 
-    def reset_block_init(self) -> None:
-        scaled_kaiming_init(self[1])
-        scaled_kaiming_init(self[3], self.LAST_CONV_SCALE)
+    def init_weights(self) -> None:
+        from mmagic.models.utils import default_init_weights
+        init_weights_of(self[0])
+        default_init_weights(self[1])
+        default_init_weights(self[3], self.LAST_CONV_SCALE)
 
 
 @MODELS.register_module()
-class FusionReconstructionHead(nn.Module):
-    """Turns BRM and FRM states into the HR frame, its structure and detail.
+class FusionReconstructionHead(SFNetModule):
+    """Turns BRM and FRM states into the HR frames, their structures and
+    details.
 
     Paper: "Fusion and Reconstruction Network" and eq. 7; hybrid fusion as in
     YOGO (Hu et al. 2022b). Backward states learn the structure component
@@ -62,6 +65,7 @@ class FusionReconstructionHead(nn.Module):
                  num_blocks: int = 2,
                  upscale_factor: int = 4):
         super().__init__()
+        self.upscale_factor = upscale_factor
         self.structure_fusion = nn.Sequential(
             conv3x3(mid_channels, mid_channels), lrelu(),
             residual_blocks(mid_channels, num_blocks))
@@ -73,25 +77,69 @@ class FusionReconstructionHead(nn.Module):
                                                        upscale_factor)
         self.detail_reconstruction = Reconstruction(mid_channels, out_channels,
                                                     upscale_factor)
-        init_convs(self)
 
     def forward(
-            self, hidden_backward: torch.Tensor, hidden_forward: torch.Tensor,
-            base: torch.Tensor
+        self, frames: torch.Tensor, hidden_backward: torch.Tensor,
+        hidden_forward: torch.Tensor
     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """
+        """F&R of every frame of a sequence.
+
+        The head works at the output size, where one frame's features are
+        s*s times the LR ones: without autograd it runs n frames at a time,
+        so inference memory does not grow with the number of frames.
+
         Args:
-            hidden_backward (Tensor): BRM states ``(n, c, h, w)``.
-            hidden_forward (Tensor): FRM states ``(n, c, h, w)``.
-            base (Tensor): Upsampled LR frames ``(n, 3, s*h, s*w)``.
+            frames (Tensor): LR frames FE was given ``(n, T, c, h, w)``.
+            hidden_backward (Tensor): BRM states ``(n, T, C, h, w)``.
+            hidden_forward (Tensor): FRM states ``(n, T, C, h, w)``.
 
         Returns:
             tuple: frames I, structures S and details D, each
-            ``(n, 3, s*h, s*w)``.
+            ``(n, T, c, s*h, s*w)``.
+        """
+        n, num_frames = frames.shape[:2]
+        frames, hidden_backward, hidden_forward = (
+            x.flatten(0, 1) for x in (frames, hidden_backward, hidden_forward))
+        step = frames.size(0) if torch.is_grad_enabled() else n
+        chunks = [
+            self.reconstruct(frames[i:i + step], hidden_backward[i:i + step],
+                             hidden_forward[i:i + step])
+            for i in range(0, frames.size(0), step)
+        ]
+        return tuple(
+            torch.cat(x).unflatten(0, (n, num_frames)) for x in zip(*chunks))
+
+    def reconstruct(
+        self, frames: torch.Tensor, hidden_backward: torch.Tensor,
+        hidden_forward: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """F&R of a batch of frames: eq. 7's ``I = S + D``.
+
+        Args:
+            frames (Tensor): LR frames ``(m, c, h, w)``.
+            hidden_backward (Tensor): BRM states ``(m, C, h, w)``.
+            hidden_forward (Tensor): FRM states ``(m, C, h, w)``.
+
+        Returns:
+            tuple: I, S and D, each ``(m, c, s*h, s*w)``.
         """
         structure_feat = self.structure_fusion(hidden_backward)
         detail_feat = self.detail_fusion(
             torch.cat([hidden_forward, structure_feat], dim=1))
-        structure = base + self.structure_reconstruction(structure_feat)
+        structure = self.upsample_base(frames) + self.structure_reconstruction(
+            structure_feat)
         detail = self.detail_reconstruction(detail_feat)
         return structure + detail, structure, detail
+
+    def upsample_base(self, frames: torch.Tensor) -> torch.Tensor:
+        """The base S corrects: the bicubic upsampling of the LR frames.
+
+        Shapes: ``(m, c, h, w) -> (m, c, s*h, s*w)``.
+        """
+        if self.upscale_factor == 1:
+            return frames
+        return F.interpolate(
+            frames,
+            scale_factor=self.upscale_factor,
+            mode='bicubic',
+            align_corners=False)

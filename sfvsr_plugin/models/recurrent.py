@@ -1,13 +1,14 @@
 """Backward and forward recurrent modules BRM and FRM (eq. 2-3)."""
-import copy
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmagic.registry import MODELS
 from torch import nn
 
 from .adjacent_fetch import adjacent_fetch_many
+from .blocks import SFNetModule, build_part
 from .container import StoreFetchContainer, fetch_range
+from .distant_fetch import EncodedMemory
 
 CONTAINER_CHOICES = {
     'both': ('backward', 'forward'),
@@ -31,16 +32,7 @@ def parse_containers(containers) -> Tuple[str, ...]:
     return tuple(d for d in ('backward', 'forward') if d in containers)
 
 
-def _build(cfg: Optional[dict], **defaults) -> Optional[nn.Module]:
-    if cfg is None:
-        return None
-    cfg = copy.deepcopy(cfg)
-    for key, value in defaults.items():
-        cfg.setdefault(key, value)
-    return MODELS.build(cfg)
-
-
-class StoreFetchRecurrentModule(nn.Module):
+class StoreFetchRecurrentModule(SFNetModule):
     """One recurrent pass over all frames with store-and-fetch.
 
     Paper: eq. 2 (``direction='backward'``, BRM) and eq. 3
@@ -53,8 +45,10 @@ class StoreFetchRecurrentModule(nn.Module):
       of frame k+1; DF reads its own container C^f at frames <= k-2 and
       BRM's C^b at frames >= k+2; candidates ``[H^af, H^ab, O^df, O^db]``.
 
-    DS turns the candidates and the current feature into H (the next
-    frame's adjacent state) and c, which U stores in this module's container.
+    Per frame, ``adjacent_candidates`` (AF) and ``distant_candidates`` (DF)
+    give the candidates; DS turns them and the current feature into H (the
+    next frame's adjacent state) and c, which U stores in this module's
+    container.
     Adjacent states start at zero and containers empty (paper, eq. 3 text).
 
     Ablations: ``adjacent_fetch=None`` feeds the unaligned adjacent states
@@ -100,16 +94,16 @@ class StoreFetchRecurrentModule(nn.Module):
             # keyed '<source>_hidden': nn.ModuleDict may not shadow .forward
             self.adjacent_fetch = nn.ModuleDict({
                 f'{src}_hidden':
-                _build(adjacent_fetch, mid_channels=mid_channels)
+                build_part(adjacent_fetch, mid_channels=mid_channels)
                 for src in self.adjacent_sources
             })
         self.distant_fetch = None
         if distant_fetch is not None and self.distant_sources:
-            self.distant_fetch = _build(
+            self.distant_fetch = build_part(
                 distant_fetch,
                 mid_channels=mid_channels,
                 directions=self.distant_sources)
-        self.dynamic_selection = _build(
+        self.dynamic_selection = build_part(
             dynamic_selection,
             mid_channels=mid_channels,
             num_candidates=len(self.adjacent_sources) +
@@ -121,7 +115,8 @@ class StoreFetchRecurrentModule(nn.Module):
         backward_hidden: Optional[torch.Tensor] = None,
         backward_container: Optional[StoreFetchContainer] = None
     ) -> Tuple[torch.Tensor, StoreFetchContainer]:
-        """
+        """One pass of eq. 2 (BRM) or eq. 3 (FRM) over all frames.
+
         Args:
             feats (Tensor): Features of all frames ``(n, T, c, h, w)``.
             backward_hidden (Tensor, optional): BRM's hidden states
@@ -133,7 +128,7 @@ class StoreFetchRecurrentModule(nn.Module):
             tuple: hidden states ``(n, T, c, h, w)`` and this module's
             container (empty if this direction has none).
         """
-        n, num_frames, c, h, w = feats.shape
+        num_frames = feats.size(1)
         forward_pass = self.direction == 'forward'
         if forward_pass and backward_hidden is None:
             raise ValueError('FRM needs the hidden states of BRM')
@@ -144,96 +139,139 @@ class StoreFetchRecurrentModule(nn.Module):
                 raise ValueError('FRM reads the backward container, but BRM '
                                  'passed none')
             containers['backward'] = backward_container
-        # Keys/values of a stored state do not depend on the current frame:
-        # encode each once, at its first fetch, and reuse it.
-        kv_cache: Dict[Tuple[str, int], Tuple[torch.Tensor, ...]] = {}
+        # E of eq. 4 does not depend on the current frame: each stored state
+        # is encoded once, at its first fetch, and reused (per container, by
+        # frame).
+        encoded: Dict[str, Dict[int, EncodedMemory]] = {
+            src: {}
+            for src in containers
+        }
 
-        zeros = feats.new_zeros(n, c, h, w)
-        order = range(num_frames) if forward_pass else range(
-            num_frames - 1, -1, -1)
-        hidden_prev = zeros
+        hidden = torch.zeros_like(feats[:, 0])  # paper: H starts at zero
         hiddens = [None] * num_frames
+        order = range(num_frames) if forward_pass else reversed(
+            range(num_frames))
         for k in order:
             feat = feats[:, k]
-            candidates = []
-            for src in self.adjacent_sources:
-                if src == self.direction:
-                    candidates.append(hidden_prev)
-                elif k + 1 < num_frames:  # FRM reads BRM's state of k+1
-                    candidates.append(backward_hidden[:, k + 1])
-                else:
-                    candidates.append(zeros)
-            if self.adjacent_fetch is not None:
-                candidates = adjacent_fetch_many([
-                    self.adjacent_fetch[f'{src}_hidden']
-                    for src in self.adjacent_sources
-                ], feat, candidates)
-
-            memories = {}
-            for src in self.distant_sources:
-                lo, hi = fetch_range(src, k, self.container_capacity)
-                entries = containers[src].fetch(lo, hi, near=k)
-                memories[src] = entries
-            if self.distant_fetch is not None:
-                encoded = {}
-                for src, entries in memories.items():
-                    encoded[src] = []
-                    for entry in entries:
-                        key = (src, entry.index)
-                        if key not in kv_cache:
-                            kv_cache[key] = self.distant_fetch.encode_memory(
-                                entry.state)
-                        encoded[src].append((entry.index, *kv_cache[key]))
-                fetched = self.distant_fetch(feat, encoded)
-                candidates += [fetched[src] for src in self.distant_sources]
-            else:
-                candidates += [
-                    torch.stack([e.state for e in memories[src]]).mean(0)
-                    if memories[src] else None for src in self.distant_sources
-                ]
-
-            hidden, state = self.dynamic_selection(candidates, feat)
+            candidates = self.adjacent_candidates(k, feat, hidden,
+                                                  backward_hidden)
+            candidates += self.distant_candidates(k, feat, containers, encoded)
+            hidden, state = self.dynamic_selection(candidates, feat)  # DS
             if self.container_capacity is not None:
-                self._evict(k, containers, kv_cache)
+                self._evict(k, containers, encoded)
             if self.stores:
-                own.store(k, state)
+                own.store(k, state)  # U of eq. 2-3
             hiddens[k] = hidden
-            hidden_prev = hidden
         return torch.stack(hiddens, dim=1), own
 
-    def _evict(
-            self, frame: int, containers: Dict[str, StoreFetchContainer],
-            kv_cache: Dict[Tuple[str, int], Tuple[torch.Tensor, ...]]) -> None:
+    def adjacent_candidates(
+            self, frame: int, feat: torch.Tensor, hidden_prev: torch.Tensor,
+            backward_hidden: Optional[torch.Tensor]) -> List[torch.Tensor]:
+        """``H^ab`` (BRM) or ``[H^af, H^ab]`` (FRM) of eq. 2-3.
+
+        AF aligns to ``feat`` this module's own state of the frame before
+        (``hidden_prev``: frame k+1 in BRM, k-1 in FRM) and, in FRM, BRM's
+        state of frame k+1 (zeros past the last frame). Without AF
+        (ablation) the states are returned unaligned.
+
+        Args:
+            frame (int): Current frame k.
+            feat (Tensor): Its feature ``(n, c, h, w)``.
+            hidden_prev (Tensor): This module's previous state
+                ``(n, c, h, w)``.
+            backward_hidden (Tensor, optional): BRM's states
+                ``(n, T, c, h, w)``; FRM only.
+
+        Returns:
+            list: One ``(n, c, h, w)`` tensor per adjacent source.
+        """
+        states = []
+        for src in self.adjacent_sources:
+            if src == self.direction:
+                states.append(hidden_prev)
+            elif frame + 1 < backward_hidden.size(1):
+                states.append(backward_hidden[:, frame + 1])
+            else:
+                states.append(torch.zeros_like(feat))
+        if self.adjacent_fetch is None:
+            return states
+        return adjacent_fetch_many([
+            self.adjacent_fetch[f'{src}_hidden']
+            for src in self.adjacent_sources
+        ], feat, states)
+
+    def distant_candidates(
+        self, frame: int, feat: torch.Tensor,
+        containers: Dict[str, StoreFetchContainer],
+        encoded: Dict[str, Dict[int, EncodedMemory]]
+    ) -> List[Optional[torch.Tensor]]:
+        """``O^db`` (BRM) or ``[O^df, O^db]`` (FRM) of eq. 2-3 (DF, eq. 4-6).
+
+        DF reads each container at the frames two or more away
+        (``fetch_range``: C^b at >= k+2, C^f at <= k-2), encoding every
+        stored state it has not met yet into ``encoded``. Without DF
+        (ablation) the mean of those stored states.
+
+        Args:
+            frame (int): Current frame k.
+            feat (Tensor): Its feature ``(n, c, h, w)``.
+            containers (dict): The containers this module reads, by
+                direction.
+            encoded (dict): Per direction, the encoded stored states by
+                frame; filled here.
+
+        Returns:
+            list: One ``(n, c, h, w)`` tensor per distant source, or None
+            where the container has nothing to fetch yet.
+        """
+        stored = {
+            src:
+            containers[src].fetch(
+                *fetch_range(src, frame, self.container_capacity), near=frame)
+            for src in self.distant_sources
+        }
+        if self.distant_fetch is None:
+            return [
+                torch.stack([e.state for e in stored[src]]).mean(0)
+                if stored[src] else None for src in self.distant_sources
+            ]
+        memories = {}
+        for src, entries in stored.items():
+            for entry in entries:
+                if entry.index not in encoded[src]:
+                    encoded[src][entry.index] = \
+                        self.distant_fetch.encode_memory(entry)
+            memories[src] = [encoded[src][e.index] for e in entries]
+        fetched = self.distant_fetch(feat, memories)
+        return [fetched[src] for src in self.distant_sources]
+
+    def _evict(self, frame: int, containers: Dict[str, StoreFetchContainer],
+               encoded: Dict[str, Dict[int, EncodedMemory]]) -> None:
         """A bounded store: drop what no later fetch of this pass can read.
 
         With capacity K, the fetches after ``frame`` read only the K states
         nearest to their own frame, so the states they cannot reach (and
-        their cached keys and values) are dropped. FRM's own container then
+        their encoded keys and values) are dropped. FRM's own container then
         holds at most K + 1 states and BRM's container shrinks as FRM passes
         it (FRM consumes it). BRM keeps its whole container, which FRM reads
-        afterwards; only BRM's key/value cache is bounded. Under autograd the
-        graph still holds the dropped tensors; at inference this is what
+        afterwards; only BRM's encoded states are bounded. Under autograd
+        the graph still holds the dropped tensors; at inference this is what
         keeps the store from growing with the length of the sequence.
         """
         step = 1 if self.direction == 'forward' else -1
-        keep = {}
-        for src in containers:
+        for src, container in containers.items():
             # every later fetch lies inside the range of the next frame's
             lo, hi = fetch_range(src, frame + step, self.container_capacity)
             if step < 0:  # BRM: later frames are smaller, ranges move down
-                lo = -float('inf')
+                lo = None
             else:
-                hi = float('inf')
+                hi = None
             lo = -float('inf') if lo is None else lo
             hi = float('inf') if hi is None else hi
-            keep[src] = (lo, hi)
             if step > 0:
-                containers[src].discard_outside(lo, hi)
-        for key in [
-                key for key in kv_cache
-                if not keep[key[0]][0] <= key[1] <= keep[key[0]][1]
-        ]:
-            del kv_cache[key]
+                container.discard_outside(lo, hi)
+            for index in [i for i in encoded[src] if not lo <= i <= hi]:
+                del encoded[src][index]
 
 
 @MODELS.register_module()

@@ -1,12 +1,11 @@
 """SFNet: the store-and-fetch space-time video super-resolution network."""
-import copy
 from typing import Optional, Tuple, Union
 
 import torch
-import torch.nn.functional as F
 from mmagic.registry import MODELS
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, initialize
 
+from .blocks import build_part, init_weights_of
 from .recurrent import parse_containers
 
 
@@ -44,7 +43,8 @@ class SFNet(BaseModule):
             (Table 5). Default: 'both'.
         container_capacity (int, optional): Most stored states one fetch
             reads, nearest first; None reads all (the paper). Default: None.
-        init_cfg (dict, optional): mmengine init config.
+        init_cfg (dict, optional): MMEngine init config (e.g.
+            ``Pretrained``), applied on top of SFNet's own init.
 
     Shapes: ``(n, t, c, h, w) -> (n, 2t-1, c, s*h, s*w)``, or ``(n, t, c,
     s*h, s*w)`` with ``interpolate=False``.
@@ -75,13 +75,7 @@ class SFNet(BaseModule):
         self.interpolate = interpolate
         self.containers = parse_containers(containers)
 
-        def build(cfg, **defaults):
-            cfg = copy.deepcopy(cfg)
-            for key, value in defaults.items():
-                cfg.setdefault(key, value)
-            return MODELS.build(cfg)
-
-        self.feature_extractor = build(
+        self.feature_extractor = build_part(
             feature_extractor,
             in_channels=in_channels,
             mid_channels=mid_channels)
@@ -92,15 +86,33 @@ class SFNet(BaseModule):
             dynamic_selection=dynamic_selection,
             containers=self.containers,
             container_capacity=container_capacity)
-        self.backward_module = build(
+        self.backward_module = build_part(
             dict(type='BackwardRecurrentModule', **recurrent))
-        self.forward_module = build(
+        self.forward_module = build_part(
             dict(type='ForwardRecurrentModule', **recurrent))
-        self.head = build(
+        self.head = build_part(
             head,
             mid_channels=mid_channels,
             out_channels=in_channels,
             upscale_factor=upscale_factor)
+        self.init_weights()
+
+    def init_weights(self) -> None:
+        """SFNet's start, for the whole net at once; the constructor calls
+        it.
+
+        Every conv Kaiming-normal with zero bias (MMagic's
+        ``default_init_weights``) except where a block has a start of its
+        own: residual branches at 0.1, the last conv of each reconstruction
+        at 1e-3, AF's offset head at zero (docs/architecture.md, "init").
+        Then ``init_cfg``, if given. The net is then marked initialised, so
+        MMEngine's runner does not draw it again when it initialises the
+        editor.
+        """
+        init_weights_of(self)
+        if self.init_cfg:
+            initialize(self, self.init_cfg)
+        self._is_init = True
 
     def check_input(self, lqs: torch.Tensor) -> None:
         if not torch.is_tensor(lqs) or lqs.dim() != 5:
@@ -145,36 +157,15 @@ class SFNet(BaseModule):
             with ``return_components``, the tuple ``(I, S, D)``.
         """
         self.check_input(lqs)
-        frames = self.make_frames(lqs)
-        n, num_frames, c, h, w = frames.shape
-        feats = self.feature_extractor(frames.flatten(0, 1)).view(
-            n, num_frames, -1, h, w)
-        hidden_b, container_b = self.backward_module(feats)
-        hidden_f, _ = self.forward_module(
-            feats, backward_hidden=hidden_b, backward_container=container_b)
-
-        flat = frames.flatten(0, 1)
-        hidden_b, hidden_f = hidden_b.flatten(0, 1), hidden_f.flatten(0, 1)
-        # The head works at the output size, where one frame's features are
-        # s*s times the LR ones: without autograd, run it n frames at a time
-        # so inference memory does not grow with the number of frames.
-        step = flat.shape[0] if torch.is_grad_enabled() else n
-        results = []
-        for i in range(0, flat.shape[0], step):
-            lr = flat[i:i + step]
-            if self.upscale_factor > 1:
-                base = F.interpolate(
-                    lr,
-                    scale_factor=self.upscale_factor,
-                    mode='bicubic',
-                    align_corners=False)
-            else:
-                base = lr
-            results.append(
-                self.head(hidden_b[i:i + step], hidden_f[i:i + step], base))
-        out, structure, detail = (
-            torch.cat(x, dim=0).view(n, num_frames, c, *x[0].shape[-2:])
-            for x in zip(*results))
+        frames = self.make_frames(lqs)  # eq. 1's inputs
+        feats = self.feature_extractor(frames.flatten(0, 1)).unflatten(
+            0, frames.shape[:2])  # FE, eq. 1
+        hidden_b, container_b = self.backward_module(feats)  # BRM, eq. 2
+        hidden_f, _ = self.forward_module(  # FRM, eq. 3
+            feats,
+            backward_hidden=hidden_b,
+            backward_container=container_b)
+        out, structure, detail = self.head(frames, hidden_b, hidden_f)  # F&R
         if return_components:
             return out, structure, detail
         return out

@@ -3,7 +3,8 @@ import torch
 from mmagic.registry import MODELS
 from mmengine.registry import DefaultScope
 
-from sfvsr_plugin.models.container import StoreFetchContainer, fetch_range
+from sfvsr_plugin.models.container import (StoredState, StoreFetchContainer,
+                                           fetch_range)
 
 
 @pytest.mark.parametrize('cfg', [
@@ -39,6 +40,7 @@ def test_builds_in_mmagic_scope(cfg):
 def test_adjacent_fetch_starts_as_identity_sampling():
     af = MODELS.build(
         dict(type='AdjacentFetch', mid_channels=8, deform_groups=2))
+    af.init_weights()  # built alone: MMEngine's build does not initialise
     feat, hidden = torch.rand(1, 8, 6, 6), torch.rand(1, 8, 6, 6)
     out = af(feat, hidden)
     # zero offsets, masks 0.5: a plain conv with half the weight
@@ -132,9 +134,10 @@ def test_distant_fetch_sizes_and_empty_container():
     df = MODELS.build(
         dict(type='DistantFetch', mid_channels=8, key_channels=4))
     feat = torch.rand(1, 8, 13, 7)  # not multiples of 8
-    key, value = df.encode_memory(torch.rand(1, 8, 13, 7))
-    assert key.shape == (1, 4, 2, 1) and value.shape == (1, 8, 2, 1)
-    out = df(feat, {'backward': [(3, key, value)], 'forward': []})
+    memory = df.encode_memory(StoredState(3, torch.rand(1, 8, 13, 7)))
+    assert memory.key.shape == (1, 4, 2, 1)
+    assert memory.value.shape == (1, 8, 2, 1)
+    out = df(feat, {'backward': [memory], 'forward': []})
     assert out['backward'].shape == (1, 8, 13, 7)
     assert out['forward'] is None
     calls = []
@@ -162,6 +165,58 @@ def test_dynamic_selection_softmax_ignores_missing_candidates():
     assert hidden.shape == state.shape == (1, 8, 4, 4)
     with pytest.raises(ValueError, match='expected 3 candidates'):
         ds(cands[:2], feat)
+
+
+def _pre_mmagic_upsampler(c, stages):
+    """The x2 stages as they were before MMagic's PixelShufflePack."""
+    layers = []
+    for _ in range(stages):
+        layers += [
+            torch.nn.Conv2d(c, 4 * c, 3, 1, 1),
+            torch.nn.PixelShuffle(2),
+            torch.nn.LeakyReLU(0.1)
+        ]
+    return layers
+
+
+def test_checkpoints_of_the_pre_mmagic_layout_load():
+    """Checkpoints saved before the pixel-shuffle stages became MMagic's
+    PixelShufflePack load strictly (torch's and mmengine's loaders) and
+    give the same outputs: the head's upsamplers (``...0.body.3.weight``)
+    and DF's decoders (``decoders.<d>_container.9.weight``)."""
+    from mmengine.runner.checkpoint import load_state_dict
+
+    from sfvsr_plugin.models.blocks import PixelShuffleUpsampler
+    old_head = torch.nn.Sequential(torch.nn.Module())
+    old_head[0].body = torch.nn.Sequential(*_pre_mmagic_upsampler(8, 2))
+    assert 'head.0.body.3.weight' in {
+        'head.' + k
+        for k in old_head.state_dict()
+    }
+    x = torch.rand(1, 8, 5, 6)
+    for load in (lambda m, sd: m.load_state_dict(sd, strict=True),
+                 lambda m, sd: load_state_dict(m, sd, strict=True)):
+        new = torch.nn.Sequential(PixelShuffleUpsampler(8, 4))
+        load(new, old_head.state_dict())
+        assert torch.equal(new(x), old_head[0].body(x))
+
+    df = MODELS.build(
+        dict(type='DistantFetch', mid_channels=8, key_channels=4))
+    old_decoder = torch.nn.Sequential(*_pre_mmagic_upsampler(8, 3),
+                                      torch.nn.Conv2d(8, 8, 3, 1, 1))
+    state = {
+        k: v
+        for k, v in df.state_dict().items()
+        if not k.startswith('decoders.backward_container.')
+    }
+    state.update({
+        f'decoders.backward_container.{k}': v
+        for k, v in old_decoder.state_dict().items()
+    })
+    assert 'decoders.backward_container.9.weight' in state
+    df.load_state_dict(state, strict=True)
+    x = torch.rand(1, 8, 2, 3)
+    assert torch.equal(df.decoders['backward_container'](x), old_decoder(x))
 
 
 def test_container_store_fetch_and_capacity():

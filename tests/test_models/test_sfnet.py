@@ -184,13 +184,13 @@ def test_head_runs_frame_by_frame_at_inference():
     net = MODELS.build(tiny_sfnet_cfg())
     x = torch.rand(2, 3, 3, 8, 8)
     batches = []
-    original = net.head.forward
+    original = net.head.reconstruct
 
-    def head(hidden_backward, hidden_forward, base):
+    def reconstruct(frames, hidden_backward, hidden_forward):
         batches.append(hidden_backward.shape[0])
-        return original(hidden_backward, hidden_forward, base)
+        return original(frames, hidden_backward, hidden_forward)
 
-    net.head.forward = head
+    net.head.reconstruct = reconstruct
     with_grad = net(x, return_components=True)
     assert batches == [2 * 5]  # training: one call for all frames
     batches.clear()
