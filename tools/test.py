@@ -22,8 +22,8 @@ from mmengine.runner import Runner
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from train import prepare_cfg  # noqa: E402
 
-from sfvsr_plugin.evaluation import (collect_frame_scores,  # noqa: E402
-                                     frame_scores_path)
+from sfvsr_plugin.evaluation import collect_frame_scores  # noqa: E402
+from sfvsr_plugin.evaluation import frame_scores_path  # noqa: E402
 
 
 class MetricsCollector(Hook):
