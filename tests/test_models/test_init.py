@@ -113,7 +113,7 @@ def test_init_statistics(sized_net):
         'forward_module.distant_fetch.log_delta'
     ]
     for p in others.values():
-        assert float(p) == pytest.approx(0.5 * math.log(key_channels))
+        assert float(p.detach()) == pytest.approx(0.5 * math.log(key_channels))
 
 
 def test_init_of_each_block(sized_net):
