@@ -224,15 +224,6 @@ def load_test_clips(root: str):
         yield name, frames['sequences_BIx4'][::2], frames['sequences']
 
 
-def predict(model, lr: np.ndarray) -> np.ndarray:
-    """SFNet's (2t-1, 4h, 4w, 3) float frames for (t, h, w, 3) LR frames."""
-    import torch
-    x = torch.from_numpy(lr).permute(0, 3, 1, 2).float()[None] / 255.
-    with torch.no_grad():
-        out = model.generator(x)[0].clamp(0, 1) * 255.
-    return out.permute(0, 2, 3, 1).numpy()
-
-
 def y_psnr_ssim(pred: np.ndarray, gt: np.ndarray):
     from mmagic.evaluation.metrics.psnr import psnr
     from mmagic.evaluation.metrics.ssim import ssim
@@ -284,14 +275,17 @@ def sfnet_row(metrics: dict, prefix: str) -> list:
 
 def example_outputs(cfg_options, checkpoint, root):
     """SFNet's and the baselines' frames of the first clip, for pictures."""
-    from sfvsr_plugin.apis import init_model
+    from sfvsr_plugin.apis import init_model, restore_video
     model = init_model(
         CONFIG,
         checkpoint,
         device='cpu',
         cfg_options=dict(o.split('=', 1) for o in cfg_options))
     name, lr, gt = next(load_test_clips(root))
-    outputs = {OURS: predict(model, lr)}
+    # the whole septuplet in one pass, as tools/test.py runs it
+    outputs = {
+        OURS: np.stack(list(restore_video(model, lr, segment_length=None)))
+    }
     outputs.update(baselines(lr))
     return name, outputs, gt
 
