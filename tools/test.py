@@ -10,17 +10,15 @@ the averages were made of (``{"vid4/PSNR": {"clips": {...}, "frames": {clip:
 with another implementation frame by frame (docs/evaluation.md).
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 import mmengine
-from mmengine.config import DictAction
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from train import prepare_cfg  # noqa: E402
+from train import parse_runner_args, prepare_cfg  # noqa: E402
 
 from sfvsr_plugin.evaluation import collect_frame_scores  # noqa: E402
 from sfvsr_plugin.evaluation import frame_scores_path  # noqa: E402
@@ -42,21 +40,7 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and results')
     parser.add_argument('--out', help='file to write the metrics to')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, key=value pairs')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_runner_args(parser, argv)
 
 
 def main(argv=None):

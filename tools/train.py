@@ -22,6 +22,12 @@ def parse_args(argv=None):
         '`load_from` when the config sets it')
     parser.add_argument(
         '--amp', action='store_true', help='enable automatic mixed precision')
+    return parse_runner_args(parser, argv)
+
+
+def parse_runner_args(parser: argparse.ArgumentParser, argv=None):
+    """Add the options every runner tool takes (``--cfg-options``,
+    ``--launcher``, ``--local-rank``; shared with test.py) and parse."""
     parser.add_argument(
         '--cfg-options',
         nargs='+',
