@@ -18,7 +18,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from train import parse_runner_args, prepare_cfg  # noqa: E402
+import train as train_tool  # noqa: E402
 
 from sfvsr_plugin.evaluation import collect_frame_scores  # noqa: E402
 from sfvsr_plugin.evaluation import frame_scores_path  # noqa: E402
@@ -40,14 +40,14 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and results')
     parser.add_argument('--out', help='file to write the metrics to')
-    return parse_runner_args(parser, argv)
+    return train_tool.parse_runner_args(parser, argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
-    cfg = prepare_cfg(args)
+    cfg = train_tool.prepare_cfg(args)
     cfg.load_from = args.checkpoint
     runner = Runner.from_cfg(cfg)
     # MMagic's MultiTestLoop returns nothing: collect what it hands its hooks
@@ -66,6 +66,7 @@ def main(argv=None):
         mmengine.dump(scores, frames_file, indent=1)
         print(f'metrics written to {args.out}, per clip and frame to '
               f'{frames_file}')
+    train_tool.finish_distributed()
     return metrics
 
 

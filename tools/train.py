@@ -96,7 +96,19 @@ def main(argv=None):
         cfg.resume = True
     runner = Runner.from_cfg(cfg)
     runner.train()
+    finish_distributed()
     return runner
+
+
+def finish_distributed() -> None:
+    """Destroy the process group after a run that succeeded (shared with
+    test.py): a Gloo group left to the interpreter's teardown can abort the
+    process ("terminate called without an active exception", SIGABRT; seen
+    here with dist_test.sh on a loaded 2-core machine, pytorch/pytorch#190489).
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 if __name__ == '__main__':
