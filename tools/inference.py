@@ -13,6 +13,7 @@ does not depend on its length; see docs/inference.md.
 """
 import argparse
 import os.path as osp
+import pickle
 import sys
 import time
 
@@ -30,6 +31,31 @@ def capacity_arg(value):
     return capacity
 
 
+def number_arg(kind, minimum):
+    """An argparse type: ``kind`` (int or float) of at least ``minimum``."""
+
+    def parse(value):
+        try:
+            number = kind(value)
+        except ValueError:
+            number = None
+        if number is None or number < minimum:
+            raise argparse.ArgumentTypeError(
+                f'expected {"an integer" if kind is int else "a number"} >= '
+                f'{minimum}, got {value!r}')
+        return number
+
+    return parse
+
+
+def positive_float(value):
+    number = number_arg(float, 0)(value)
+    if number == 0:
+        raise argparse.ArgumentTypeError(
+            f'expected a number > 0, got {value!r}')
+    return number
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Space-time video super-resolution with SFNet',
@@ -41,12 +67,12 @@ def parse_args(argv=None):
         'output', help='video file (.mp4, .mkv, .avi, ...) or a folder')
     parser.add_argument(
         '--segment-length',
-        type=int,
+        type=number_arg(int, 0),
         default=32,
         help='input frames per forward pass; 0 runs the whole video at once')
     parser.add_argument(
         '--overlap',
-        type=int,
+        type=number_arg(int, 0),
         default=4,
         help='input frames shared by consecutive segments (>= 1)')
     parser.add_argument(
@@ -57,12 +83,12 @@ def parse_args(argv=None):
         "the paper; default: the config's")
     parser.add_argument(
         '--tile',
-        type=int,
+        type=number_arg(int, 1),
         default=None,
         help='process frames in square tiles of this many LR pixels')
     parser.add_argument(
         '--tile-overlap',
-        type=int,
+        type=number_arg(int, 0),
         default=16,
         help='LR pixels shared by neighbouring tiles')
     parser.add_argument(
@@ -71,12 +97,12 @@ def parse_args(argv=None):
         help='cpu, cuda or cuda:N (default: cuda if available)')
     parser.add_argument(
         '--max-frames',
-        type=int,
+        type=number_arg(int, 1),
         default=None,
         help='read at most this many input frames')
     parser.add_argument(
         '--fps',
-        type=float,
+        type=positive_float,
         default=None,
         help='input frame rate (default: the video\'s; 25 for folders)')
     return parser.parse_args(argv)
@@ -99,7 +125,20 @@ def main(argv=None):
     except InputError as e:
         sys.exit(f'error: {e}')
     with reader:
-        model = init_model(args.config, args.checkpoint, device, args.capacity)
+        try:
+            model = init_model(args.config, args.checkpoint, device,
+                               args.capacity)
+        except (FileNotFoundError, pickle.UnpicklingError) as e:
+            # missing files; unsafe globals (UnsafeCheckpointError names them)
+            sys.exit(f'error: {e}')
+        except (OSError, EOFError, RuntimeError) as e:
+            # what torch.load raises on a truncated or corrupt file
+            if isinstance(e, RuntimeError) and \
+                    'PytorchStreamReader' not in str(e):
+                raise
+            sys.exit(f'error: checkpoint {args.checkpoint}: not a readable '
+                     'PyTorch checkpoint (truncated or corrupt); save or '
+                     'download it again')
         net = getattr(model, 'generator', model)
         interpolate = getattr(net, 'interpolate', True)
         try:

@@ -180,3 +180,43 @@ def test_benchmark_train_times_both_conv_forms():
     assert res['batch'] == 4  # the demo config's
     assert res['unbatched'] > 0 and res['batched'] > 0
     assert res['peak_mib'] > 0
+
+
+def test_bad_options_and_checkpoints_are_one_line_errors(
+        inference, tiny_config, tiny_checkpoint, clip_folder, tmp_path,
+        capsys):
+    """Each refusal is one ``error:`` line and a non-zero exit, no
+    traceback."""
+
+    def refusal(*args):
+        with pytest.raises(SystemExit) as e:
+            inference.main([str(a) for a in args] + [str(tmp_path / 'out')])
+        err = capsys.readouterr().err.strip().splitlines()
+        message = e.value.code if isinstance(e.value.code, str) else err[-1]
+        assert e.value.code != 0
+        assert 'Traceback' not in '\n'.join(err)
+        assert len(message.splitlines()) == 1
+        return message
+
+    good = (tiny_config, tiny_checkpoint, clip_folder)
+    for option, value, rule in (('--tile', '0', 'integer >= 1'),
+                                ('--max-frames', '0',
+                                 'integer >= 1'), ('--fps', '0', 'number > 0'),
+                                ('--segment-length', '-1', 'integer >= 0'),
+                                ('--overlap', 'x', 'integer >= 0')):
+        msg = refusal(*good, option, value)
+        assert f'argument {option}: expected an {rule}' in msg \
+            or f'argument {option}: expected a {rule}' in msg, msg
+    missing = tmp_path / 'missing.py'
+    assert refusal(missing, tiny_checkpoint, clip_folder) == \
+        f'error: config file {missing} not found'
+    msg = refusal(tiny_config, tmp_path / 'none.pth', clip_folder)
+    assert msg.startswith('error: checkpoint') and 'none.pth' in msg
+    data = open(tiny_checkpoint, 'rb').read()
+    for size in (1000, 5000, len(data) // 2):  # torch fails differently
+        truncated = tmp_path / f'truncated_{size}.pth'
+        truncated.write_bytes(data[:size])
+        msg = refusal(tiny_config, truncated, clip_folder)
+        assert msg == (f'error: checkpoint {truncated}: not a readable '
+                       'PyTorch checkpoint (truncated or corrupt); save or '
+                       'download it again'), msg
