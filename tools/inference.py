@@ -31,29 +31,23 @@ def capacity_arg(value):
     return capacity
 
 
-def number_arg(kind, minimum):
-    """An argparse type: ``kind`` (int or float) of at least ``minimum``."""
+def number_arg(kind, minimum, strict=False):
+    """An argparse type: ``kind`` (int or float) ``>= minimum`` (``>`` with
+    ``strict``)."""
 
     def parse(value):
         try:
             number = kind(value)
         except ValueError:
             number = None
-        if number is None or number < minimum:
+        if number is None or number < minimum or (strict
+                                                  and number == minimum):
             raise argparse.ArgumentTypeError(
-                f'expected {"an integer" if kind is int else "a number"} >= '
-                f'{minimum}, got {value!r}')
+                f'expected {"an integer" if kind is int else "a number"} '
+                f'{">" if strict else ">="} {minimum}, got {value!r}')
         return number
 
     return parse
-
-
-def positive_float(value):
-    number = number_arg(float, 0)(value)
-    if number == 0:
-        raise argparse.ArgumentTypeError(
-            f'expected a number > 0, got {value!r}')
-    return number
 
 
 def parse_args(argv=None):
@@ -102,7 +96,7 @@ def parse_args(argv=None):
         help='read at most this many input frames')
     parser.add_argument(
         '--fps',
-        type=positive_float,
+        type=number_arg(float, 0, strict=True),
         default=None,
         help='input frame rate (default: the video\'s; 25 for folders)')
     return parser.parse_args(argv)
