@@ -38,6 +38,11 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds a pickled global that is not allowlisted."""
 
 
+class CheckpointError(ValueError):
+    """A checkpoint cannot be read, or its weights do not fit the model;
+    the message names the file and what is wrong."""
+
+
 def _import_name(name: str):
     module, _, attr = name.rpartition('.')
     obj = importlib.import_module(module)
@@ -117,6 +122,7 @@ def load_weights_only(filename: str, map_location=None):
 
     Raises:
         FileNotFoundError: ``filename`` does not exist.
+        CheckpointError: the file is truncated or corrupt.
         UnsafeCheckpointError: the file holds a global that is not
             allowlisted; the message names it and how to allow it.
     """
@@ -127,6 +133,15 @@ def load_weights_only(filename: str, map_location=None):
         try:
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
+        except (EOFError, OSError, RuntimeError) as err:
+            # what torch.load raises on a truncated or corrupt zip file
+            # (which one depends on where the file ends)
+            if isinstance(err, RuntimeError) and \
+                    'PytorchStreamReader' not in str(err):
+                raise
+            raise CheckpointError(
+                f'checkpoint {filename}: not a readable PyTorch checkpoint '
+                '(truncated or corrupt); save or download it again') from None
         except pickle.UnpicklingError as err:
             refused = _refused_getattr(err.__context__)
             if refused is not None:
@@ -162,3 +177,79 @@ def register_weights_only_loading() -> None:
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local, force=True)
+
+
+def _shape(t) -> str:
+    return 'x'.join(map(str,
+                        t.shape)) if torch.is_tensor(t) else type(t).__name__
+
+
+def check_weights_fit(model: torch.nn.Module,
+                      checkpoint,
+                      filename: str,
+                      most: int = 3) -> None:
+    """Refuse weights that do not fit ``model``, naming the first mismatches.
+
+    mmengine's runner loads ``load_from`` and ``--resume`` non-strictly: a
+    checkpoint of another config would load partly and be tested or trained
+    on silently. This loads a copy of ``model`` strictly (so the models' own
+    converters of older layouts run) and, if that fails, raises one message
+    with the first ``most`` keys that are missing, unexpected or of another
+    shape, and the experiment the checkpoint was saved by.
+
+    Args:
+        model (nn.Module): The model the weights are for (an editor or a
+            bare net; a DDP wrapper is looked through).
+        checkpoint (dict): The loaded checkpoint (``state_dict`` inside, or
+            the state dict itself).
+        filename (str): The checkpoint's path, for the message.
+        most (int): How many mismatching keys to name. Default: 3.
+
+    Raises:
+        CheckpointError: the weights do not fit.
+    """
+    import copy
+    model = getattr(model, 'module', model)
+    state = checkpoint.get('state_dict', checkpoint)
+    state = {
+        (k[len('module.'):] if k.startswith('module.') else k): v
+        for k, v in state.items()
+    }
+    if not hasattr(model, 'generator'):  # editor weights, bare net
+        state = {
+            (k[len('generator.'):] if k.startswith('generator.') else k): v
+            for k, v in state.items()
+        }
+    own = model.state_dict()
+    probe = copy.deepcopy(model)
+    try:
+        probe.load_state_dict(state, strict=True)
+        return
+    except RuntimeError:
+        pass
+    missing, reshaped = [], []
+    for key, value in own.items():
+        if key not in state:
+            missing.append(key)
+        elif torch.is_tensor(value) and state[key].shape != value.shape:
+            reshaped.append(f'{key} ({_shape(state[key])} in the file, '
+                            f'{_shape(value)} in the model)')
+    unexpected = [k for k in state if k not in own]
+    parts = []
+    for what, keys in (('of another shape', reshaped),
+                       ('missing from the file', missing), ('not in the model',
+                                                            unexpected)):
+        if keys:
+            more = f' and {len(keys) - most} more' if len(keys) > most else ''
+            parts.append(f'{len(keys)} {what}: ' + ', '.join(keys[:most]) +
+                         more)
+    meta = checkpoint.get('meta') or {}
+    origin = meta.get('experiment_name')
+    written = f' (saved by experiment {origin})' if origin else ''
+    n_file = sum(v.numel() for v in state.values() if torch.is_tensor(v))
+    n_model = sum(v.numel() for v in own.values() if torch.is_tensor(v))
+    raise CheckpointError(
+        f'checkpoint {filename}{written} does not fit this config\'s model '
+        f'({n_file:,} numbers in the file, {n_model:,} in the model; ' +
+        '; '.join(parts or ['the keys differ']) +
+        '): pass the config the checkpoint was trained with')

@@ -109,6 +109,7 @@ def main(argv=None):
 
     from sfvsr_plugin.apis import (InputError, check_segments, init_model,
                                    open_reader, open_writer, restore_video)
+    from sfvsr_plugin.checkpoint import CheckpointError
 
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if device.startswith('cuda') and not torch.cuda.is_available():
@@ -122,17 +123,11 @@ def main(argv=None):
         try:
             model = init_model(args.config, args.checkpoint, device,
                                args.capacity)
-        except (FileNotFoundError, pickle.UnpicklingError) as e:
-            # missing files; unsafe globals (UnsafeCheckpointError names them)
+        except (FileNotFoundError, pickle.UnpicklingError,
+                CheckpointError) as e:
+            # missing files; unsafe globals (UnsafeCheckpointError names
+            # them); truncated files and weights of another config
             sys.exit(f'error: {e}')
-        except (OSError, EOFError, RuntimeError) as e:
-            # what torch.load raises on a truncated or corrupt file
-            if isinstance(e, RuntimeError) and \
-                    'PytorchStreamReader' not in str(e):
-                raise
-            sys.exit(f'error: checkpoint {args.checkpoint}: not a readable '
-                     'PyTorch checkpoint (truncated or corrupt); save or '
-                     'download it again')
         net = getattr(model, 'generator', model)
         interpolate = getattr(net, 'interpolate', True)
         try:

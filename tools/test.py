@@ -46,10 +46,13 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
+        raise FileNotFoundError(
+            f'checkpoint {args.checkpoint} not found: pass the path of a '
+            'checkpoint file (.pth) that tools/train.py wrote')
     cfg = train_tool.prepare_cfg(args)
     cfg.load_from = args.checkpoint
     runner = Runner.from_cfg(cfg)
+    train_tool.check_checkpoint(runner, args.checkpoint)
     # MMagic's MultiTestLoop returns nothing: collect what it hands its hooks
     collector = MetricsCollector()
     runner.register_hook(collector, 'LOWEST')
@@ -71,4 +74,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    from sfvsr_plugin.apis.errors import exit_on_user_error
+    with exit_on_user_error():
+        main()

@@ -48,7 +48,9 @@ def parse_runner_args(parser: argparse.ArgumentParser, argv=None):
 def prepare_cfg(args) -> Config:
     """Config with the command-line settings applied (shared with test.py)."""
     import torch
-    cfg = Config.fromfile(args.config)
+
+    from sfvsr_plugin.apis.errors import read_config
+    cfg = read_config(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -95,9 +97,27 @@ def main(argv=None):
     if args.resume:
         cfg.resume = True
     runner = Runner.from_cfg(cfg)
+    if cfg.get('load_from'):
+        check_checkpoint(runner, cfg.load_from)
     runner.train()
     finish_distributed()
     return runner
+
+
+def check_checkpoint(runner: Runner, checkpoint: str) -> None:
+    """Refuse a checkpoint the runner's model cannot load strictly (shared
+    with test.py): mmengine loads ``load_from`` non-strictly, so weights of
+    another config would be used in part, silently.
+
+    Raises:
+        FileNotFoundError, CheckpointError, UnsafeCheckpointError: see
+            :func:`sfvsr_plugin.checkpoint.check_weights_fit`.
+    """
+    from sfvsr_plugin.checkpoint import check_weights_fit, load_weights_only
+    if '://' in checkpoint:  # remote files: mmengine's loaders check them
+        return
+    check_weights_fit(runner.model, load_weights_only(checkpoint, 'cpu'),
+                      checkpoint)
 
 
 def finish_distributed() -> None:
@@ -112,4 +132,6 @@ def finish_distributed() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    from sfvsr_plugin.apis.errors import exit_on_user_error
+    with exit_on_user_error():
+        main()

@@ -31,8 +31,9 @@ def init_model(config,
         config (str | Config): Config file or object. Its ``model`` is an
             ``SFVSR`` editor or a bare ``SFNet``.
         checkpoint (str, optional): Checkpoint path, loaded with mmengine's
-            ``load_checkpoint`` (weights-only, see
-            :mod:`sfvsr_plugin.checkpoint`), strictly. None keeps the random
+            loader (weights-only, see :mod:`sfvsr_plugin.checkpoint`),
+            strictly: weights of another config raise ``CheckpointError``
+            naming the first keys that differ. None keeps the random
             initialisation.
         device (str | torch.device): Where to run. Default: 'cpu'.
         capacity (int | str, optional): Container capacity, written to
@@ -47,9 +48,10 @@ def init_model(config,
     from mmagic.registry import MODELS
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
-    from mmengine.runner import load_checkpoint
+    from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
     import sfvsr_plugin  # noqa: F401  (registers the components)
+    from ..checkpoint import check_weights_fit, load_weights_only
 
     if isinstance(config, str):
         if not osp.isfile(config):
@@ -79,12 +81,11 @@ def init_model(config,
         revise = [(r'^module\.', '')]
         if not hasattr(model, 'generator'):  # editor weights, bare SFNet
             revise.append((r'^generator\.', ''))
-        load_checkpoint(
-            model,
-            checkpoint,
-            map_location='cpu',
-            strict=True,
-            revise_keys=revise)
+        loaded = load_weights_only(checkpoint, map_location='cpu')
+        # names the first mismatching keys, not all of them
+        check_weights_fit(model, loaded, checkpoint)
+        _load_checkpoint_to_model(
+            model, loaded, strict=True, revise_keys=revise)
     model.cfg = config
     return model.to(device).eval()
 

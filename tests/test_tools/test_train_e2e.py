@@ -263,3 +263,66 @@ def test_two_processes_equal_one_on_the_same_global_batch(data, tmp_path):
         torch.testing.assert_close(two[k], one[k], rtol=1e-4, atol=1e-5)
     # the comparison can fail: half the batch gives other weights
     assert max((first[k] - one[k]).abs().max() for k in one) > 1e-4
+
+
+def test_bad_configs_and_checkpoints_are_one_line_errors(trained, tmp_path):
+    """tools/test.py and tools/train.py refuse a missing or broken config and
+    a missing, truncated or other-config checkpoint with one ``error:`` line
+    and exit status 1, without a traceback; a checkpoint of another config
+    names its first mismatching keys and the experiment that saved it
+    (mmengine alone would load it in part and go on)."""
+    from sfvsr_plugin.apis import init_model
+    cfg, work_dir = trained
+    ckpt = osp.join(work_dir, 'iter_4.pth')
+    missing_cfg = tmp_path / 'missing.py'
+    broken_cfg = tmp_path / 'broken.py'
+    broken_cfg.write_text('model = dict(type=\n')
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(open(ckpt, 'rb').read()[:5000])
+    # the same net with 16 channels, saved as tools/train.py saves
+    other = init_model(cfg, cfg_options={'model.generator.mid_channels': 16})
+    other_ckpt = tmp_path / 'other.pth'
+    torch.save(
+        dict(
+            state_dict=other.state_dict(),
+            meta=dict(experiment_name='sfnet_c16_20261128_120000')),
+        other_ckpt)
+
+    def refusal(tool, *args):
+        proc = run([sys.executable, f'tools/{tool}', *map(str, args)],
+                   check=False)
+        assert proc.returncode == 1, (proc.returncode, proc.stderr[-3000:])
+        assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+        errors = [
+            line for line in proc.stderr.splitlines()
+            if line.startswith('error:')
+        ]
+        assert len(errors) == 1, proc.stderr[-3000:]
+        return errors[0]
+
+    for tool, args in (('test.py', (missing_cfg, ckpt)), ('train.py',
+                                                          (missing_cfg, ))):
+        assert refusal(tool, *args) == (
+            f'error: config {missing_cfg} not found: pass the path of a '
+            'config file (e.g. configs/sfnet_vimeo.py)')
+        msg = refusal(tool, broken_cfg, *args[1:])
+        assert msg.startswith(f'error: config {broken_cfg} cannot be read: ')
+    assert refusal('test.py', cfg, tmp_path / 'none.pth') == (
+        f'error: checkpoint {tmp_path / "none.pth"} not found: pass the path '
+        'of a checkpoint file (.pth) that tools/train.py wrote')
+    assert refusal('test.py', cfg, truncated) == (
+        f'error: checkpoint {truncated}: not a readable PyTorch checkpoint '
+        '(truncated or corrupt); save or download it again')
+    for tool, args in (('test.py', (cfg, other_ckpt)),
+                       ('train.py',
+                        (cfg, '--work-dir', tmp_path / 'w', '--cfg-options',
+                         f'load_from={other_ckpt}'))):
+        msg = refusal(tool, *args)
+        assert msg.startswith(
+            f'error: checkpoint {other_ckpt} (saved by experiment '
+            'sfnet_c16_20261128_120000) does not fit this config\'s model'), \
+            msg
+        # the first keys, with both shapes, not hundreds of them
+        assert 'generator.feature_extractor.' in msg and ' more' in msg
+        assert '16x3x3x3 in the file, 8x3x3x3 in the model' in msg, msg
+        assert len(msg) < 1000, msg
