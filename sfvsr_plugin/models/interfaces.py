@@ -148,16 +148,14 @@ def check_part(part: nn.Module, role: type, where: str, name: str) -> None:
             raise PartInterfaceError(
                 f'{where}: {name} does not fulfil the {role.__name__} '
                 f'interface: it has no method {wanted}')
-        has = str(inspect.signature(getattr(part,
-                                            method))).replace('torch.', '')
-        try:
-            inspect.signature(getattr(
-                part, method)).bind(*range(len(sig.parameters)))
+        actual = inspect.signature(getattr(part, method))
+        try:  # with as many positional arguments as SFNet passes
+            actual.bind(*range(len(sig.parameters)))
         except TypeError:
+            has = f'{method}{actual}'.replace('torch.', '')
             raise PartInterfaceError(
                 f'{where}: {name} does not fulfil the {role.__name__} '
-                f'interface: its {method}{has} cannot be called as '
-                f'{wanted}') from None
+                f'interface: its {has} cannot be called as {wanted}') from None
 
 
 def build_role(cfg: Optional[dict], role: type, where: str,

@@ -173,3 +173,26 @@ def test_the_roles_name_the_methods_sfnet_calls():
 def test_sfnets_own_parts_fulfil_their_roles(overrides):
     net = MODELS.build(tiny_sfnet_cfg(**overrides))
     assert net(torch.rand(1, 2, 3, 8, 8)).shape == (1, 3, 3, 32, 32)
+
+
+def test_the_docs_quote_the_errors_sfnet_gives():
+    """docs/mixing.md's example errors are the ones SFNet raises."""
+    import os.path as osp
+    docs = osp.join(osp.dirname(__file__), '..', '..', 'docs', 'mixing.md')
+    with open(docs) as f:
+        text = f.read()
+    quoted = text.split('```text\n')[1].split('```')[0].splitlines()
+    cases = [
+        dict(distant_fetch=dict(type='DistantFetchWithoutEncoder')),
+        dict(head=dict(type='HeadOfOneState')),
+        dict(
+            feature_extractor=dict(
+                type='mmagic.models.editors.basicvsr.basicvsr_net.'
+                'ResidualBlocksWithInputConv')),
+    ]
+    raised = []
+    for case in cases:
+        with pytest.raises(PartInterfaceError) as err:
+            MODELS.build(tiny_sfnet_cfg(**case))
+        raised.append(str(err.value))
+    assert quoted == raised
