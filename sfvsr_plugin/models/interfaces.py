@@ -158,7 +158,10 @@ def check_part(part: nn.Module, role: type, where: str, name: str) -> None:
                 f'interface: its {has} cannot be called as {wanted}') from None
 
 
-def build_role(cfg: Optional[dict], role: type, where: str,
+def build_role(cfg: Optional[dict],
+               role: type,
+               where: str,
+               optional: bool = False,
                **defaults) -> Optional[nn.Module]:
     """:func:`~sfvsr_plugin.models.blocks.build_part`, then
     :func:`check_part`.
@@ -171,13 +174,19 @@ def build_role(cfg: Optional[dict], role: type, where: str,
 
     Args:
         cfg (dict, optional): The part's config; None (an ablated part)
-            gives None.
+            gives None where the slot is ``optional``.
         role (type): The Protocol the part must fulfil.
         where (str): The slot, for messages.
+        optional (bool): Whether the slot may be left empty (AF and DF:
+            the paper's ablations). Default: False.
         **defaults: Arguments for the keys ``cfg`` does not set.
     """
     if cfg is None:
-        return None
+        if optional:
+            return None
+        raise PartInterfaceError(
+            f'{where}: a {role.__name__} is required, got None (only '
+            'adjacent_fetch and distant_fetch can be left out)')
     name = _part_name(cfg)
     try:
         part = build_part(cfg, **defaults)

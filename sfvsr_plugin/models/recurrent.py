@@ -107,6 +107,7 @@ class StoreFetchRecurrentModule(SFNetModule):
                     adjacent_fetch,
                     AdjacentFetchPart,
                     f'{name}.adjacent_fetch',
+                    optional=True,
                     mid_channels=mid_channels)
                 for src in self.adjacent_sources
             })
@@ -116,6 +117,7 @@ class StoreFetchRecurrentModule(SFNetModule):
                 distant_fetch,
                 DistantFetchPart,
                 f'{name}.distant_fetch',
+                optional=True,
                 mid_channels=mid_channels,
                 directions=self.distant_sources)
         self.dynamic_selection = build_role(

@@ -144,6 +144,18 @@ def test_the_module_inside_an_adapter_is_checked():
         'Tensor cannot be called as forward(candidates')
 
 
+@pytest.mark.parametrize('slot,where', [
+    ('feature_extractor', 'SFNet.feature_extractor'),
+    ('dynamic_selection', 'BackwardRecurrentModule.dynamic_selection'),
+    ('head', 'SFNet.head'),
+])
+def test_only_af_and_df_can_be_left_out(slot, where):
+    with pytest.raises(PartInterfaceError) as err:
+        MODELS.build(tiny_sfnet_cfg(**{slot: None}))
+    assert str(err.value).startswith(f'{where}: a ')
+    assert 'is required, got None' in str(err.value)
+
+
 def test_the_roles_name_the_methods_sfnet_calls():
     assert {
         role.__name__: list(role_methods(role))
