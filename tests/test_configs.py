@@ -1,7 +1,8 @@
 """Every config in configs/ loads, builds its model, and names only
-registered datasets, transforms, metrics and hooks; configs/sfnet/metafile.yml
-and README.md list exactly these configs; a user's own config reaches the
-plugin through MMagic's base and ``custom_imports``."""
+registered datasets, transforms, metrics and hooks; the metafile.yml and
+README.md of configs/sfnet/ and configs/mixing/ list exactly these configs;
+a user's own config reaches the plugin through MMagic's base and
+``custom_imports``."""
 import glob
 import os.path as osp
 import re
@@ -22,7 +23,13 @@ CONFIGS = sorted(
 SFNET_DIR = osp.join(REPO, 'configs', 'sfnet')
 with open(osp.join(SFNET_DIR, 'metafile.yml')) as f:
     METAFILE = yaml.safe_load(f)
-META_MODELS = {m['Config']: m for m in METAFILE['Models']}
+#: configs that mix SFNet's parts with MMagic's (docs/mixing.md)
+MIXING_DIR = osp.join(REPO, 'configs', 'mixing')
+with open(osp.join(MIXING_DIR, 'metafile.yml')) as f:
+    MIXING_METAFILE = yaml.safe_load(f)
+#: each metafile with the config folder it lists
+METAFILES = [(SFNET_DIR, METAFILE), (MIXING_DIR, MIXING_METAFILE)]
+META_MODELS = {m['Config']: m for _, meta in METAFILES for m in meta['Models']}
 # configs outside configs/sfnet/, by the config they name
 ALIASES = {
     'configs/sfnet_vimeo.py': 'configs/sfnet/sfnet_4xb6-600k_vimeo90k-bi.py'
@@ -165,22 +172,27 @@ def test_300k_config_is_the_600k_recipe_on_the_300k_schedule():
     assert short == main
 
 
-def test_metafile_lists_exactly_the_sfnet_configs():
+@pytest.mark.parametrize('folder,metafile', METAFILES, ids=['sfnet', 'mixing'])
+def test_metafile_lists_exactly_the_configs_of_its_folder(folder, metafile):
     """configs/sfnet/metafile.yml (MMagic's schema) names every config under
-    configs/sfnet/, ablations included, once, and nothing else."""
+    configs/sfnet/, ablations included, once, and nothing else; so does
+    configs/mixing/metafile.yml for configs/mixing/."""
     existing = sorted(
         _rel(p)
-        for p in glob.glob(osp.join(SFNET_DIR, '**', '*.py'), recursive=True))
-    listed = [m['Config'] for m in METAFILE['Models']]
+        for p in glob.glob(osp.join(folder, '**', '*.py'), recursive=True))
+    listed = [m['Config'] for m in metafile['Models']]
     assert sorted(listed) == existing
     assert len(set(listed)) == len(listed)
     for alias, target in ALIASES.items():
-        assert osp.isfile(osp.join(REPO, alias)) and target in listed
+        assert osp.isfile(osp.join(REPO, alias)) and target in META_MODELS
     with open(osp.join(REPO, 'model-index.yml')) as f:  # where mim looks
-        assert yaml.safe_load(f) == {'Import': ['configs/sfnet/metafile.yml']}
-    (collection, ) = METAFILE['Collections']
+        assert yaml.safe_load(f) == {
+            'Import':
+            ['configs/sfnet/metafile.yml', 'configs/mixing/metafile.yml']
+        }
+    (collection, ) = metafile['Collections']
     assert osp.isfile(osp.join(REPO, collection['README']))
-    for m in METAFILE['Models']:
+    for m in metafile['Models']:
         assert osp.isfile(osp.join(REPO, m['Config'])), m['Config']
         assert m['Name'] == osp.splitext(osp.basename(m['Config']))[0]
         assert m['In Collection'] == collection['Name']
@@ -195,12 +207,15 @@ def _fmt(value):
     return f'{value:.2f}' if value > 1 else f'{value:.3f}'
 
 
-def test_readme_gives_the_metafile_numbers_beside_each_config():
-    """configs/sfnet/README.md's table row of a config carries the same
-    paper numbers and parameter count as the metafile."""
-    with open(osp.join(SFNET_DIR, 'README.md')) as f:
+@pytest.mark.parametrize('folder,metafile', METAFILES, ids=['sfnet', 'mixing'])
+def test_readme_gives_the_metafile_numbers_beside_each_config(
+        folder, metafile):
+    """The README.md table row of a config (configs/sfnet/,
+    configs/mixing/) carries the same paper numbers and parameter count as
+    the metafile."""
+    with open(osp.join(folder, 'README.md')) as f:
         readme = f.read()
-    for m in METAFILE['Models']:
+    for m in metafile['Models']:
         link = f'[{m["Name"]}]('
         assert link in readme, m['Name']
         rows = [

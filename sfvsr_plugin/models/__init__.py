@@ -5,7 +5,11 @@ from .distant_fetch import DistantFetch
 from .dynamic_selection import (DirectFusion, DynamicSelection,
                                 DynamicSelectionAttention)
 from .feature_extractor import SFFeatureExtractor
+from .flow_guided_fetch import FlowGuidedAdjacentFetch
 from .head import FusionReconstructionHead
+from .interfaces import (AdjacentFetchPart, DistantFetchPart,
+                         DynamicSelectionPart, FeatureExtractorPart, HeadPart,
+                         PartAdapter, PartInterfaceError)
 from .recurrent import (BackwardRecurrentModule, ForwardRecurrentModule,
                         StoreFetchRecurrentModule)
 from .sfnet import SFNet
@@ -16,5 +20,7 @@ __all__ = [
     'DynamicSelection', 'DynamicSelectionAttention', 'SFFeatureExtractor',
     'FusionReconstructionHead', 'BackwardRecurrentModule',
     'ForwardRecurrentModule', 'StoreFetchRecurrentModule', 'SFNet', 'SFVSR',
-    'structure_detail'
+    'structure_detail', 'FlowGuidedAdjacentFetch', 'PartAdapter',
+    'PartInterfaceError', 'FeatureExtractorPart', 'AdjacentFetchPart',
+    'DistantFetchPart', 'DynamicSelectionPart', 'HeadPart'
 ]

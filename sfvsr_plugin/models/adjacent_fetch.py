@@ -1,5 +1,5 @@
 """Adjacent fetch block AF: deformable alignment of a neighbour's state."""
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -87,12 +87,27 @@ class AdjacentFetch(SFNetModule):
         return self.align(hidden,
                           self.conv_offset(torch.cat([hidden, feat], dim=1)))
 
-    def align(self, hidden: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    def align(self,
+              hidden: torch.Tensor,
+              out: torch.Tensor,
+              flow: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Samples ``hidden`` with the offsets and masks in ``out`` (the
-        output of ``conv_offset``)."""
+        output of ``conv_offset``).
+
+        Args:
+            hidden (Tensor): State to align ``(n, c, h, w)``.
+            out (Tensor): Output of the offset head ``(n, 3*g*k*k, h, w)``.
+            flow (Tensor, optional): Optical flow ``(n, 2, h, w)`` (x, y)
+                from the current frame to ``hidden``'s; the bounded
+                offsets are residues on top of it (BasicVSR++'s
+                flow-guided deformable alignment). Default: None.
+        """
         o1, o2, mask = torch.chunk(out, 3, dim=1)
         offset = self.max_residue_magnitude * torch.tanh(
             torch.cat([o1, o2], 1))
+        if flow is not None:
+            # deformable offsets are (y, x) pairs, one per tap and group
+            offset = offset + flow.flip(1).repeat(1, offset.size(1) // 2, 1, 1)
         mask = torch.sigmoid(mask)
         impl = self.deform_impl
         if impl == 'auto':
@@ -105,25 +120,56 @@ class AdjacentFetch(SFNetModule):
                                        dcn.dilation[0], self.deform_groups)
 
 
-def adjacent_fetch_many(modules: Sequence[nn.Module], feat: torch.Tensor,
-                        hiddens: Sequence[torch.Tensor]) -> List[torch.Tensor]:
+def fetch_inputs(module: nn.Module, frame: Optional[torch.Tensor],
+                 neighbour_frame: Optional[torch.Tensor]) -> dict:
+    """The keyword arguments an AF is called with beyond ``(feat, hidden)``:
+    the LR frames, for an AF that declares ``needs_frames`` (see
+    ``interfaces.AdjacentFetchPart``); nothing for the others."""
+    if not getattr(module, 'needs_frames', False):
+        return {}
+    return dict(frame=frame, neighbour_frame=neighbour_frame)
+
+
+def adjacent_fetch_many(
+    modules: Sequence[nn.Module],
+    feat: torch.Tensor,
+    hiddens: Sequence[torch.Tensor],
+    frame: Optional[torch.Tensor] = None,
+    neighbour_frames: Optional[Sequence[Optional[torch.Tensor]]] = None
+) -> List[torch.Tensor]:
     """``[m(feat, h) for m, h in zip(modules, hiddens)]``, batched.
 
     FRM aligns two adjacent states to the same feature with two AFs. When
     they are all :class:`AdjacentFetch` of the same shape, their offset
     heads run as grouped convs, one call per layer for all sources instead
     of one per source (same parameters, same numbers up to float rounding).
+    Any other AF (a subclass too) is called on its own, with the LR frames
+    if it declares ``needs_frames``.
 
-    Shapes: ``feat`` and each hidden ``(n, c, h, w)``; a list of aligned
-    hidden states ``(n, c, h, w)`` out.
+    Args:
+        modules (Sequence[nn.Module]): One AF per source.
+        feat (Tensor): Current feature ``(n, c, h, w)``.
+        hiddens (Sequence[Tensor]): One state ``(n, c, h, w)`` per source.
+        frame (Tensor, optional): Current LR frame ``(n, c_img, h, w)``, for
+            AFs that need frames.
+        neighbour_frames (Sequence, optional): Per source, the LR frame of
+            its state, or None for a zero start state.
+
+    Returns:
+        list: Aligned hidden states ``(n, c, h, w)``, one per source.
     """
+    if neighbour_frames is None:
+        neighbour_frames = [None] * len(modules)
     batchable = len(modules) > 1 and all(
         type(m) is AdjacentFetch for m in modules) and len({
             tuple(p.shape for p in m.conv_offset.parameters())
             for m in modules
         }) == 1
     if not batchable:
-        return [m(feat, h) for m, h in zip(modules, hiddens)]
+        return [
+            m(feat, h, **fetch_inputs(m, frame, nf))
+            for m, h, nf in zip(modules, hiddens, neighbour_frames)
+        ]
     k = len(modules)
     x = torch.cat([t for h in hiddens for t in (h, feat)], dim=1)
     for i, layer in enumerate(modules[0].conv_offset):

@@ -6,9 +6,11 @@ from mmagic.registry import MODELS
 from torch import nn
 
 from .adjacent_fetch import adjacent_fetch_many
-from .blocks import SFNetModule, build_part
+from .blocks import SFNetModule
 from .container import StoreFetchContainer, fetch_range
 from .distant_fetch import EncodedMemory
+from .interfaces import (AdjacentFetchPart, DistantFetchPart,
+                         DynamicSelectionPart, build_role)
 
 CONTAINER_CHOICES = {
     'both': ('backward', 'forward'),
@@ -56,6 +58,12 @@ class StoreFetchRecurrentModule(SFNetModule):
     feeds the mean of the fetched states; ``containers`` picks which
     containers exist at all (Table 5).
 
+    Each part is checked at build against its role
+    (``sfvsr_plugin.models.interfaces``): a part that lacks a method the
+    module calls raises ``PartInterfaceError``. An AF that declares
+    ``needs_frames`` (e.g. ``FlowGuidedAdjacentFetch``) is also given the
+    LR frames, which ``forward`` then needs.
+
     Args:
         direction (str): 'backward' (BRM) or 'forward' (FRM).
         mid_channels (int): Channels of features and states. Default: 64.
@@ -89,31 +97,50 @@ class StoreFetchRecurrentModule(SFNetModule):
         self.distant_sources = tuple(d for d in wanted if d in containers)
         self.stores = direction in containers
 
+        name = type(self).__name__
         self.adjacent_fetch = None
         if adjacent_fetch is not None:
             # keyed '<source>_hidden': nn.ModuleDict may not shadow .forward
             self.adjacent_fetch = nn.ModuleDict({
                 f'{src}_hidden':
-                build_part(adjacent_fetch, mid_channels=mid_channels)
+                build_role(
+                    adjacent_fetch,
+                    AdjacentFetchPart,
+                    f'{name}.adjacent_fetch',
+                    optional=True,
+                    mid_channels=mid_channels)
                 for src in self.adjacent_sources
             })
         self.distant_fetch = None
         if distant_fetch is not None and self.distant_sources:
-            self.distant_fetch = build_part(
+            self.distant_fetch = build_role(
                 distant_fetch,
+                DistantFetchPart,
+                f'{name}.distant_fetch',
+                optional=True,
                 mid_channels=mid_channels,
                 directions=self.distant_sources)
-        self.dynamic_selection = build_part(
+        self.dynamic_selection = build_role(
             dynamic_selection,
+            DynamicSelectionPart,
+            f'{name}.dynamic_selection',
             mid_channels=mid_channels,
             num_candidates=len(self.adjacent_sources) +
             len(self.distant_sources))
+
+    @property
+    def needs_frames(self) -> bool:
+        """Whether an AF of this module needs the LR frames."""
+        return self.adjacent_fetch is not None and any(
+            getattr(m, 'needs_frames', False)
+            for m in self.adjacent_fetch.values())
 
     def forward(
         self,
         feats: torch.Tensor,
         backward_hidden: Optional[torch.Tensor] = None,
-        backward_container: Optional[StoreFetchContainer] = None
+        backward_container: Optional[StoreFetchContainer] = None,
+        frames: Optional[torch.Tensor] = None
     ) -> Tuple[torch.Tensor, StoreFetchContainer]:
         """One pass of eq. 2 (BRM) or eq. 3 (FRM) over all frames.
 
@@ -123,6 +150,9 @@ class StoreFetchRecurrentModule(SFNetModule):
                 ``(n, T, c, h, w)``; FRM only.
             backward_container (StoreFetchContainer, optional): BRM's
                 container C^b; FRM only (and only if it exists).
+            frames (Tensor, optional): The LR frames the features were
+                extracted from ``(n, T, c_img, h, w)``; needed only by an
+                AF that declares ``needs_frames``.
 
         Returns:
             tuple: hidden states ``(n, T, c, h, w)`` and this module's
@@ -132,6 +162,9 @@ class StoreFetchRecurrentModule(SFNetModule):
         forward_pass = self.direction == 'forward'
         if forward_pass and backward_hidden is None:
             raise ValueError('FRM needs the hidden states of BRM')
+        if frames is None and self.needs_frames:
+            raise ValueError(f'{type(self).__name__}: its adjacent fetch '
+                             'needs the LR frames: pass frames=')
         own = StoreFetchContainer(self.container_capacity)
         containers: Dict[str, StoreFetchContainer] = {self.direction: own}
         if forward_pass and 'backward' in self.distant_sources:
@@ -154,7 +187,7 @@ class StoreFetchRecurrentModule(SFNetModule):
         for k in order:
             feat = feats[:, k]
             candidates = self.adjacent_candidates(k, feat, hidden,
-                                                  backward_hidden)
+                                                  backward_hidden, frames)
             candidates += self.distant_candidates(k, feat, containers, encoded)
             hidden, state = self.dynamic_selection(candidates, feat)  # DS
             if self.container_capacity is not None:
@@ -165,8 +198,12 @@ class StoreFetchRecurrentModule(SFNetModule):
         return torch.stack(hiddens, dim=1), own
 
     def adjacent_candidates(
-            self, frame: int, feat: torch.Tensor, hidden_prev: torch.Tensor,
-            backward_hidden: Optional[torch.Tensor]) -> List[torch.Tensor]:
+            self,
+            frame: int,
+            feat: torch.Tensor,
+            hidden_prev: torch.Tensor,
+            backward_hidden: Optional[torch.Tensor],
+            frames: Optional[torch.Tensor] = None) -> List[torch.Tensor]:
         """``H^ab`` (BRM) or ``[H^af, H^ab]`` (FRM) of eq. 2-3.
 
         AF aligns to ``feat`` this module's own state of the frame before
@@ -181,24 +218,37 @@ class StoreFetchRecurrentModule(SFNetModule):
                 ``(n, c, h, w)``.
             backward_hidden (Tensor, optional): BRM's states
                 ``(n, T, c, h, w)``; FRM only.
+            frames (Tensor, optional): LR frames ``(n, T, c_img, h, w)``,
+                for an AF that needs them.
 
         Returns:
             list: One ``(n, c, h, w)`` tensor per adjacent source.
         """
-        states = []
+        states, sources = [], []
         for src in self.adjacent_sources:
+            # the frame whose state this source offers
+            j = frame + 1 if src == 'backward' else frame - 1
             if src == self.direction:
                 states.append(hidden_prev)
             elif frame + 1 < backward_hidden.size(1):
                 states.append(backward_hidden[:, frame + 1])
             else:
                 states.append(torch.zeros_like(feat))
+            sources.append(j)
         if self.adjacent_fetch is None:
             return states
+        current, neighbours = None, None
+        if frames is not None:
+            current = frames[:, frame]
+            # None where the state is the zero start state
+            neighbours = [
+                frames[:, j] if 0 <= j < frames.size(1) else None
+                for j in sources
+            ]
         return adjacent_fetch_many([
             self.adjacent_fetch[f'{src}_hidden']
             for src in self.adjacent_sources
-        ], feat, states)
+        ], feat, states, current, neighbours)
 
     def distant_candidates(
         self, frame: int, feat: torch.Tensor,

@@ -6,6 +6,7 @@ from mmagic.registry import MODELS
 from mmengine.model import BaseModule, initialize
 
 from .blocks import build_part, init_weights_of
+from .interfaces import FeatureExtractorPart, HeadPart, build_role
 from .recurrent import parse_containers
 
 
@@ -21,7 +22,10 @@ class SFNet(BaseModule):
     HR frames with their structure and detail components.
 
     Every part is built from a config dict, so any one can be replaced; the
-    ``None`` and ``containers`` settings give the paper's ablations.
+    ``None`` and ``containers`` settings give the paper's ablations. Each
+    part is checked at build against its role
+    (``sfvsr_plugin.models.interfaces``, docs/mixing.md): a part lacking a
+    method SFNet calls raises ``PartInterfaceError`` naming it.
 
     Args:
         in_channels (int): Image channels. Default: 3.
@@ -75,8 +79,10 @@ class SFNet(BaseModule):
         self.interpolate = interpolate
         self.containers = parse_containers(containers)
 
-        self.feature_extractor = build_part(
+        self.feature_extractor = build_role(
             feature_extractor,
+            FeatureExtractorPart,
+            'SFNet.feature_extractor',
             in_channels=in_channels,
             mid_channels=mid_channels)
         recurrent = dict(
@@ -90,8 +96,10 @@ class SFNet(BaseModule):
             dict(type='BackwardRecurrentModule', **recurrent))
         self.forward_module = build_part(
             dict(type='ForwardRecurrentModule', **recurrent))
-        self.head = build_part(
+        self.head = build_role(
             head,
+            HeadPart,
+            'SFNet.head',
             mid_channels=mid_channels,
             out_channels=in_channels,
             upscale_factor=upscale_factor)
@@ -160,11 +168,14 @@ class SFNet(BaseModule):
         frames = self.make_frames(lqs)  # eq. 1's inputs
         feats = self.feature_extractor(frames.flatten(0, 1)).unflatten(
             0, frames.shape[:2])  # FE, eq. 1
-        hidden_b, container_b = self.backward_module(feats)  # BRM, eq. 2
+        # the LR frames too, for an AF that needs them (flow-guided AF)
+        hidden_b, container_b = self.backward_module(  # BRM, eq. 2
+            feats, frames=frames)
         hidden_f, _ = self.forward_module(  # FRM, eq. 3
             feats,
             backward_hidden=hidden_b,
-            backward_container=container_b)
+            backward_container=container_b,
+            frames=frames)
         out, structure, detail = self.head(frames, hidden_b, hidden_f)  # F&R
         if return_components:
             return out, structure, detail

@@ -13,6 +13,7 @@ from typing import List
 import torch
 
 from ..models import recurrent
+from ..models.adjacent_fetch import fetch_inputs
 from ..models.blocks import FusionResidualBlock
 from ..models.dynamic_selection import DynamicSelection
 
@@ -41,8 +42,16 @@ def _logits_per_candidate(self, candidates, attentions, feat):
                        dim=1)
 
 
-def _fetch_one_by_one(modules, feat, hiddens):
-    return [m(feat, h) for m, h in zip(modules, hiddens)]
+def _fetch_one_by_one(modules,
+                      feat,
+                      hiddens,
+                      frame=None,
+                      neighbour_frames=None):
+    neighbour_frames = neighbour_frames or [None] * len(modules)
+    return [
+        m(feat, h, **fetch_inputs(m, frame, nf))
+        for m, h, nf in zip(modules, hiddens, neighbour_frames)
+    ]
 
 
 @contextlib.contextmanager
