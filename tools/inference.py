@@ -105,73 +105,52 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     import torch
-    from tqdm import tqdm
 
-    from sfvsr_plugin.apis import (InputError, check_segments, init_model,
-                                   open_reader, open_writer, restore_video)
+    from sfvsr_plugin.apis import InputError, SFVSRInferencer, check_segments
 
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if device.startswith('cuda') and not torch.cuda.is_available():
         sys.exit(f'error: --device {device}, but CUDA is not available')
-    segment_length = args.segment_length or None
     try:
-        reader = open_reader(args.input, args.fps, args.max_frames)
+        inferencer = SFVSRInferencer(
+            args.config,
+            args.checkpoint,
+            device,
+            extra_parameters=dict(
+                segment_length=args.segment_length or None,
+                overlap=args.overlap,
+                tile=args.tile,
+                tile_overlap=args.tile_overlap,
+                capacity=args.capacity,
+                max_frames=args.max_frames,
+                fps=args.fps,
+                progress=True))
+    except (FileNotFoundError, pickle.UnpicklingError) as e:
+        # missing files; unsafe globals (UnsafeCheckpointError names them)
+        sys.exit(f'error: {e}')
+    except (OSError, EOFError, RuntimeError) as e:
+        # what torch.load raises on a truncated or corrupt file
+        if isinstance(e, RuntimeError) and \
+                'PytorchStreamReader' not in str(e):
+            raise
+        sys.exit(f'error: checkpoint {args.checkpoint}: not a readable '
+                 'PyTorch checkpoint (truncated or corrupt); save or '
+                 'download it again')
+    try:
+        check_segments(args.segment_length or None, args.overlap,
+                       getattr(inferencer.net, 'interpolate', True))
+    except ValueError as e:
+        sys.exit(f'error: {e}')
+    start = time.time()
+    try:
+        result = inferencer(video=args.input, result_out_dir=args.output)
     except InputError as e:
         sys.exit(f'error: {e}')
-    with reader:
-        try:
-            model = init_model(args.config, args.checkpoint, device,
-                               args.capacity)
-        except (FileNotFoundError, pickle.UnpicklingError) as e:
-            # missing files; unsafe globals (UnsafeCheckpointError names them)
-            sys.exit(f'error: {e}')
-        except (OSError, EOFError, RuntimeError) as e:
-            # what torch.load raises on a truncated or corrupt file
-            if isinstance(e, RuntimeError) and \
-                    'PytorchStreamReader' not in str(e):
-                raise
-            sys.exit(f'error: checkpoint {args.checkpoint}: not a readable '
-                     'PyTorch checkpoint (truncated or corrupt); save or '
-                     'download it again')
-        net = getattr(model, 'generator', model)
-        interpolate = getattr(net, 'interpolate', True)
-        try:
-            check_segments(segment_length, args.overlap, interpolate)
-        except ValueError as e:
-            sys.exit(f'error: {e}')
-        scale = getattr(net, 'upscale_factor', 4)
-        out_fps = reader.fps * (2 if interpolate else 1)
-        n = reader.num_frames
-        total = None if n is None else (2 * n - 1 if interpolate else n)
-        print(f'{args.input}: {n if n is not None else "?"} frames of '
-              f'{reader.width}x{reader.height} at {reader.fps:g} fps -> '
-              f'{args.output}: {total if total is not None else "?"} frames '
-              f'of {scale * reader.width}x{scale * reader.height} at '
-              f'{out_fps:g} fps (device {device}, segments of '
-              f'{segment_length or "all"} frames, overlap {args.overlap})')
-        frames = restore_video(
-            model,
-            reader,
-            segment_length=segment_length,
-            overlap=args.overlap,
-            tile=args.tile,
-            tile_overlap=args.tile_overlap,
-            device=device)
-        start = time.time()
-        with open_writer(args.output, out_fps) as writer:
-            try:
-                with tqdm(
-                        total=total, unit='frame', dynamic_ncols=True) as bar:
-                    for frame in frames:
-                        writer.write(frame)
-                        bar.update(1)
-            except InputError as e:
-                sys.exit(f'error: {e}')
     elapsed = time.time() - start
-    print(f'wrote {writer.count} frames to {osp.abspath(args.output)} in '
-          f'{elapsed:.1f} s ({writer.count / max(elapsed, 1e-9):.2f} '
-          'frames/s)')
-    return writer.count
+    count = result['num_frames']
+    print(f'wrote {count} frames to {osp.abspath(args.output)} in '
+          f'{elapsed:.1f} s ({count / max(elapsed, 1e-9):.2f} frames/s)')
+    return count
 
 
 if __name__ == '__main__':

@@ -62,14 +62,7 @@ def init_model(config,
     model_cfg = config.model
     gen_cfg = model_cfg.generator if 'generator' in model_cfg else model_cfg
     if capacity is not None:
-        if capacity in ('all', 'none', 'None', 0):
-            capacity = None
-        else:
-            capacity = int(capacity)
-            if capacity < 1:
-                raise ValueError(
-                    f"capacity must be >= 1 or 'all', got {capacity}")
-        gen_cfg.container_capacity = capacity
+        gen_cfg.container_capacity = _capacity_value(capacity)
     scope = config.get('default_scope', 'mmagic') or 'mmagic'
     with DefaultScope.overwrite_default_scope(scope):
         model = MODELS.build(model_cfg)
@@ -87,6 +80,34 @@ def init_model(config,
             revise_keys=revise)
     model.cfg = config
     return model.to(device).eval()
+
+
+def _capacity_value(capacity: Union[int, str]) -> Optional[int]:
+    """``K`` (>= 1), or None for ``'all'``/0 (the paper's unbounded
+    fetch)."""
+    if capacity in ('all', 'none', 'None', 0):
+        return None
+    value = int(capacity)
+    if value < 1:
+        raise ValueError(f"capacity must be >= 1 or 'all', got {capacity}")
+    return value
+
+
+def set_capacity(model: nn.Module, capacity: Union[int, str, None]) -> None:
+    """Change the container capacity of a built model (as ``capacity`` of
+    :func:`init_model` does at build time).
+
+    Args:
+        model (nn.Module): An editor or a bare SFNet.
+        capacity (int | str, optional): K > 0 reads the K nearest stored
+            states per fetch, ``'all'`` (or 0) all of them. None: no change.
+    """
+    if capacity is None:
+        return
+    capacity = _capacity_value(capacity)
+    for module in model.modules():
+        if hasattr(module, 'container_capacity'):
+            module.container_capacity = capacity
 
 
 def _net_and_scale(model: nn.Module):
