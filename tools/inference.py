@@ -3,7 +3,7 @@
     python tools/inference.py CONFIG CHECKPOINT INPUT OUTPUT
         [--segment-length 32] [--overlap 4] [--capacity K|all]
         [--tile T] [--tile-overlap P] [--device cpu|cuda]
-        [--max-frames N] [--fps FPS]
+        [--max-frames N] [--fps FPS] [--ensemble]
 
 INPUT is a video file or a folder of frames; OUTPUT is a video file if it
 ends with .mp4/.mkv/.avi/.mov/.m4v/.webm, else a folder of ``%08d.png``.
@@ -95,6 +95,13 @@ def parse_args(argv=None):
         default=None,
         help='read at most this many input frames')
     parser.add_argument(
+        '--ensemble',
+        action='store_true',
+        default=None,
+        help='test-time ensemble: average the 16 flips, transposes and '
+        "time reversals (16x the time); default: the config's "
+        'model.ensemble')
+    parser.add_argument(
         '--fps',
         type=number_arg(float, 0, strict=True),
         default=None,
@@ -124,6 +131,7 @@ def main(argv=None):
                 capacity=args.capacity,
                 max_frames=args.max_frames,
                 fps=args.fps,
+                ensemble=args.ensemble,
                 progress=True))
     except (FileNotFoundError, pickle.UnpicklingError) as e:
         # missing files; unsafe globals (UnsafeCheckpointError names them)

@@ -71,8 +71,9 @@ class SFVSRInferencer(BaseInferencer):
     #: reads (None: the config's, ``'all'``: the paper's); ``max_frames``,
     #: ``fps``: of the input (:func:`.video_io.open_reader`);
     #: ``start_idx``, ``filename_tmpl``: names of output frames in a folder
-    #: (MMagic's keys); ``progress``: a summary line on stdout and a tqdm
-    #: bar on stderr.
+    #: (MMagic's keys); ``ensemble``: test-time ensemble (None: the
+    #: config's ``model.ensemble``); ``progress``: a summary line on stdout
+    #: and a tqdm bar on stderr.
     extra_parameters = dict(
         segment_length=32,
         overlap=4,
@@ -83,6 +84,7 @@ class SFVSRInferencer(BaseInferencer):
         fps=None,
         start_idx=0,
         filename_tmpl='{:08d}.png',
+        ensemble=None,
         progress=False)
 
     def __init__(self,
@@ -199,7 +201,8 @@ class SFVSRInferencer(BaseInferencer):
             overlap=params['overlap'],
             tile=params['tile'],
             tile_overlap=params['tile_overlap'],
-            device=self.device)
+            device=self.device,
+            ensemble=params['ensemble'])
         n = reader.num_frames
         if n is not None and interpolate:
             n = 2 * n - 1
@@ -258,7 +261,8 @@ class SFVSRInferencer(BaseInferencer):
                 f'{scale * reader.width}x{scale * reader.height} at '
                 f'{preds.fps:g} fps (device {self.device}, segments of '
                 f'{params["segment_length"] or "all"} frames, overlap '
-                f'{params["overlap"]})')
+                f'{params["overlap"]}' +
+                (', test-time ensemble' if params['ensemble'] else '') + ')')
 
     def postprocess(self, preds, imgs=None) -> Union[np.ndarray, Dict]:
         """What ``visualize`` returned (MMagic's video inferencer returns

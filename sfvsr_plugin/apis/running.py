@@ -187,7 +187,8 @@ def restore_video(
     tile_overlap: int = 16,
     device: Union[str, torch.device, None] = None,
     as_uint8: bool = True,
-    on_segment: Optional[Callable[[SegmentPlan], None]] = None
+    on_segment: Optional[Callable[[SegmentPlan], None]] = None,
+    ensemble: Optional[bool] = None
 ) -> Iterator[Union[np.ndarray, torch.Tensor]]:
     """Super-resolve a stream of frames, yielding output frames in order.
 
@@ -212,6 +213,10 @@ def restore_video(
             float tensors ``(3, 4h, 4w)`` on the CPU, 0..255, unclamped.
         on_segment (callable, optional): Called with each plan before its
             segment runs.
+        ensemble (bool, optional): Average each segment over the 16 flips,
+            transposes and time reversals (MMagic's
+            ``SpatialTemporalEnsemble``, 16x the time); None: the editor's
+            ``ensemble`` setting (none for a bare SFNet). Default: None.
 
     Yields:
         np.ndarray | Tensor: Output frames ``0 .. 2t - 2``.
@@ -221,6 +226,15 @@ def restore_video(
         param = next(net.parameters(), None)
         device = param.device if param is not None else 'cpu'
     interpolate = getattr(net, 'interpolate', True)
+    if ensemble is None:
+        forward_ensemble = getattr(model, 'forward_ensemble', None)
+    else:
+        from ..models import build_ensemble
+        forward_ensemble = build_ensemble(ensemble)
+
+    def run(lqs: torch.Tensor) -> torch.Tensor:
+        return tiled_forward(net, lqs, tile, tile_overlap)
+
     for plan, seg in _stream_segments(frames, segment_length, overlap,
                                       interpolate):
         if on_segment is not None:
@@ -232,7 +246,8 @@ def restore_video(
                 f'(h, w, c) arrays of one size: shapes {shapes}')
         lqs = _to_tensor(seg, mean, std).to(device)
         with torch.no_grad():
-            out = tiled_forward(net, lqs, tile, tile_overlap)[0]
+            out = (run(lqs) if forward_ensemble is None else forward_ensemble(
+                lqs, run))[0]
         del lqs
         first, _ = _output_range(plan.start, plan.end, interpolate)
         out = out[plan.keep_start - first:plan.keep_end - first]

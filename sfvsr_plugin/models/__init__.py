@@ -9,12 +9,12 @@ from .head import FusionReconstructionHead
 from .recurrent import (BackwardRecurrentModule, ForwardRecurrentModule,
                         StoreFetchRecurrentModule)
 from .sfnet import SFNet
-from .sfvsr import SFVSR, structure_detail
+from .sfvsr import SFVSR, build_ensemble, structure_detail
 
 __all__ = [
     'AdjacentFetch', 'StoreFetchContainer', 'DistantFetch', 'DirectFusion',
     'DynamicSelection', 'DynamicSelectionAttention', 'SFFeatureExtractor',
     'FusionReconstructionHead', 'BackwardRecurrentModule',
     'ForwardRecurrentModule', 'StoreFetchRecurrentModule', 'SFNet', 'SFVSR',
-    'structure_detail'
+    'build_ensemble', 'structure_detail'
 ]

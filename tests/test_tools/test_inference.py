@@ -82,6 +82,26 @@ def test_folder_in_frames_out(inference, tiny_config, tiny_checkpoint,
         np.testing.assert_array_equal(got, frame)
 
 
+def test_ensemble_option(inference, tiny_config, tiny_checkpoint, clip_folder,
+                         tmp_path, capsys):
+    out = tmp_path / 'frames'
+    inference.main([
+        tiny_config, tiny_checkpoint, clip_folder,
+        str(out), '--max-frames', '2', '--ensemble'
+    ])
+    assert 'test-time ensemble' in capsys.readouterr().out
+    model = init_model(tiny_config, tiny_checkpoint)
+    frames = [
+        cv2.imread(osp.join(clip_folder, f'f{i}.png'))[..., ::-1]
+        for i in range(2)
+    ]
+    want = list(restore_video(model, frames, ensemble=True))
+    plain = list(restore_video(model, frames))
+    got = [cv2.imread(str(out / f'{i:08d}.png'))[..., ::-1] for i in range(3)]
+    np.testing.assert_array_equal(np.stack(got), np.stack(want))
+    assert not np.array_equal(np.stack(got), np.stack(plain))
+
+
 def test_bad_inputs_exit_with_the_file_and_the_problem(inference, tiny_config,
                                                        tiny_checkpoint,
                                                        tmp_path):
