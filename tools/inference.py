@@ -3,7 +3,7 @@
     python tools/inference.py CONFIG CHECKPOINT INPUT OUTPUT
         [--segment-length 32] [--overlap 4] [--capacity K|all]
         [--tile T] [--tile-overlap P] [--device cpu|cuda]
-        [--max-frames N] [--fps FPS] [--ensemble]
+        [--max-frames N] [--fps FPS] [--ensemble] [--fp16|--bf16]
 
 INPUT is a video file or a folder of frames; OUTPUT is a video file if it
 ends with .mp4/.mkv/.avi/.mov/.m4v/.webm, else a folder of ``%08d.png``.
@@ -101,6 +101,20 @@ def parse_args(argv=None):
         help='test-time ensemble: average the 16 flips, transposes and '
         "time reversals (16x the time); default: the config's "
         'model.ensemble')
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument(
+        '--fp16',
+        dest='precision',
+        action='store_const',
+        const='fp16',
+        default='fp32',
+        help='run under fp16 autocast (CUDA)')
+    precision.add_argument(
+        '--bf16',
+        dest='precision',
+        action='store_const',
+        const='bf16',
+        help='run under bf16 autocast (CUDA, or a CPU with AVX512-BF16/AMX)')
     parser.add_argument(
         '--fps',
         type=number_arg(float, 0, strict=True),
@@ -113,7 +127,8 @@ def main(argv=None):
     args = parse_args(argv)
     import torch
 
-    from sfvsr_plugin.apis import InputError, SFVSRInferencer, check_segments
+    from sfvsr_plugin.apis import (InputError, SFVSRInferencer,
+                                   autocast_context, check_segments)
 
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if device.startswith('cuda') and not torch.cuda.is_available():
@@ -132,6 +147,7 @@ def main(argv=None):
                 max_frames=args.max_frames,
                 fps=args.fps,
                 ensemble=args.ensemble,
+                precision=args.precision,
                 progress=True))
     except (FileNotFoundError, pickle.UnpicklingError) as e:
         # missing files; unsafe globals (UnsafeCheckpointError names them)
@@ -147,6 +163,7 @@ def main(argv=None):
     try:
         check_segments(args.segment_length or None, args.overlap,
                        getattr(inferencer.net, 'interpolate', True))
+        autocast_context(args.precision, device)
     except ValueError as e:
         sys.exit(f'error: {e}')
     start = time.time()

@@ -11,15 +11,16 @@ import ``sfvsr_plugin.apis`` explicitly.
 from .errors import InputError
 from .inferencer import SFVSRInferencer
 from .planning import SegmentPlan, check_segments, iter_segments, iter_tiles
-from .running import init_model, restore_video, set_capacity, tiled_forward
+from .running import (PRECISIONS, autocast_context, init_model, restore_video,
+                      set_capacity, tiled_forward)
 from .video_io import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, FolderReader,
                        FolderWriter, VideoReader, VideoWriter, open_reader,
                        open_writer)
 
 __all__ = [
-    'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'FolderReader', 'FolderWriter',
-    'InputError', 'SFVSRInferencer', 'SegmentPlan', 'VideoReader',
-    'VideoWriter', 'check_segments', 'init_model', 'iter_segments',
-    'iter_tiles', 'open_reader', 'open_writer', 'restore_video',
-    'set_capacity', 'tiled_forward'
+    'IMAGE_EXTENSIONS', 'PRECISIONS', 'VIDEO_EXTENSIONS', 'FolderReader',
+    'FolderWriter', 'InputError', 'SFVSRInferencer', 'SegmentPlan',
+    'VideoReader', 'VideoWriter', 'autocast_context', 'check_segments',
+    'init_model', 'iter_segments', 'iter_tiles', 'open_reader', 'open_writer',
+    'restore_video', 'set_capacity', 'tiled_forward'
 ]

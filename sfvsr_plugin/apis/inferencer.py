@@ -22,7 +22,7 @@ import torch
 from mmengine.infer import BaseInferencer
 
 from .planning import check_segments
-from .running import init_model, restore_video, set_capacity
+from .running import autocast_context, init_model, restore_video, set_capacity
 from .video_io import open_reader, open_writer
 
 
@@ -72,8 +72,9 @@ class SFVSRInferencer(BaseInferencer):
     #: ``fps``: of the input (:func:`.video_io.open_reader`);
     #: ``start_idx``, ``filename_tmpl``: names of output frames in a folder
     #: (MMagic's keys); ``ensemble``: test-time ensemble (None: the
-    #: config's ``model.ensemble``); ``progress``: a summary line on stdout
-    #: and a tqdm bar on stderr.
+    #: config's ``model.ensemble``); ``precision``: 'fp32', 'fp16' (CUDA) or
+    #: 'bf16' autocast; ``progress``: a summary line on stdout and a tqdm bar
+    #: on stderr.
     extra_parameters = dict(
         segment_length=32,
         overlap=4,
@@ -85,6 +86,7 @@ class SFVSRInferencer(BaseInferencer):
         start_idx=0,
         filename_tmpl='{:08d}.png',
         ensemble=None,
+        precision='fp32',
         progress=False)
 
     def __init__(self,
@@ -177,9 +179,11 @@ class SFVSRInferencer(BaseInferencer):
 
         Raises:
             InputError: The input cannot be read (names the file).
-            ValueError: Segment settings that cannot cover a video.
+            ValueError: Segment settings that cannot cover a video, or a
+                precision the device cannot run.
         """
         params = self.extra_parameters
+        autocast_context(params['precision'], self.device)
         check_segments(params['segment_length'], params['overlap'],
                        getattr(self.net, 'interpolate', True))
         return open_reader(video, params['fps'], params['max_frames'])
@@ -202,7 +206,8 @@ class SFVSRInferencer(BaseInferencer):
             tile=params['tile'],
             tile_overlap=params['tile_overlap'],
             device=self.device,
-            ensemble=params['ensemble'])
+            ensemble=params['ensemble'],
+            precision=params['precision'])
         n = reader.num_frames
         if n is not None and interpolate:
             n = 2 * n - 1
@@ -262,7 +267,9 @@ class SFVSRInferencer(BaseInferencer):
                 f'{preds.fps:g} fps (device {self.device}, segments of '
                 f'{params["segment_length"] or "all"} frames, overlap '
                 f'{params["overlap"]}' +
-                (', test-time ensemble' if params['ensemble'] else '') + ')')
+                (', test-time ensemble' if params['ensemble'] else '') +
+                (f', {params["precision"]} autocast'
+                 if params['precision'] != 'fp32' else '') + ')')
 
     def postprocess(self, preds, imgs=None) -> Union[np.ndarray, Dict]:
         """What ``visualize`` returned (MMagic's video inferencer returns
