@@ -3,7 +3,7 @@
     python tools/inference.py CONFIG CHECKPOINT INPUT OUTPUT
         [--segment-length 32] [--overlap 4] [--capacity K|all]
         [--tile T] [--tile-overlap P] [--device cpu|cuda]
-        [--max-frames N] [--fps FPS]
+        [--max-frames N] [--fps FPS] [--ensemble] [--fp16|--bf16]
 
 INPUT is a video file or a folder of frames; OUTPUT is a video file if it
 ends with .mp4/.mkv/.avi/.mov/.m4v/.webm, else a folder of ``%08d.png``.
@@ -95,6 +95,27 @@ def parse_args(argv=None):
         default=None,
         help='read at most this many input frames')
     parser.add_argument(
+        '--ensemble',
+        action='store_true',
+        default=None,
+        help='test-time ensemble: average the 16 flips, transposes and '
+        "time reversals (16x the time); default: the config's "
+        'model.ensemble')
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument(
+        '--fp16',
+        dest='precision',
+        action='store_const',
+        const='fp16',
+        default='fp32',
+        help='run under fp16 autocast (CUDA)')
+    precision.add_argument(
+        '--bf16',
+        dest='precision',
+        action='store_const',
+        const='bf16',
+        help='run under bf16 autocast (CUDA, or a CPU with AVX512-BF16/AMX)')
+    parser.add_argument(
         '--fps',
         type=number_arg(float, 0, strict=True),
         default=None,
@@ -105,68 +126,50 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     import torch
-    from tqdm import tqdm
 
-    from sfvsr_plugin.apis import (InputError, check_segments, init_model,
-                                   open_reader, open_writer, restore_video)
+    from sfvsr_plugin.apis import (InputError, SFVSRInferencer,
+                                   autocast_context, check_segments)
     from sfvsr_plugin.checkpoint import CheckpointError
 
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if device.startswith('cuda') and not torch.cuda.is_available():
         sys.exit(f'error: --device {device}, but CUDA is not available')
-    segment_length = args.segment_length or None
     try:
-        reader = open_reader(args.input, args.fps, args.max_frames)
+        inferencer = SFVSRInferencer(
+            args.config,
+            args.checkpoint,
+            device,
+            extra_parameters=dict(
+                segment_length=args.segment_length or None,
+                overlap=args.overlap,
+                tile=args.tile,
+                tile_overlap=args.tile_overlap,
+                capacity=args.capacity,
+                max_frames=args.max_frames,
+                fps=args.fps,
+                ensemble=args.ensemble,
+                precision=args.precision,
+                progress=True))
+    except (FileNotFoundError, pickle.UnpicklingError, CheckpointError) as e:
+        # missing files; unsafe globals (UnsafeCheckpointError names them);
+        # truncated files and weights of another config
+        sys.exit(f'error: {e}')
+    try:
+        check_segments(args.segment_length or None, args.overlap,
+                       getattr(inferencer.net, 'interpolate', True))
+        autocast_context(args.precision, device)
+    except ValueError as e:
+        sys.exit(f'error: {e}')
+    start = time.time()
+    try:
+        result = inferencer(video=args.input, result_out_dir=args.output)
     except InputError as e:
         sys.exit(f'error: {e}')
-    with reader:
-        try:
-            model = init_model(args.config, args.checkpoint, device,
-                               args.capacity)
-        except (FileNotFoundError, pickle.UnpicklingError,
-                CheckpointError) as e:
-            # missing files; unsafe globals (UnsafeCheckpointError names
-            # them); truncated files and weights of another config
-            sys.exit(f'error: {e}')
-        net = getattr(model, 'generator', model)
-        interpolate = getattr(net, 'interpolate', True)
-        try:
-            check_segments(segment_length, args.overlap, interpolate)
-        except ValueError as e:
-            sys.exit(f'error: {e}')
-        scale = getattr(net, 'upscale_factor', 4)
-        out_fps = reader.fps * (2 if interpolate else 1)
-        n = reader.num_frames
-        total = None if n is None else (2 * n - 1 if interpolate else n)
-        print(f'{args.input}: {n if n is not None else "?"} frames of '
-              f'{reader.width}x{reader.height} at {reader.fps:g} fps -> '
-              f'{args.output}: {total if total is not None else "?"} frames '
-              f'of {scale * reader.width}x{scale * reader.height} at '
-              f'{out_fps:g} fps (device {device}, segments of '
-              f'{segment_length or "all"} frames, overlap {args.overlap})')
-        frames = restore_video(
-            model,
-            reader,
-            segment_length=segment_length,
-            overlap=args.overlap,
-            tile=args.tile,
-            tile_overlap=args.tile_overlap,
-            device=device)
-        start = time.time()
-        with open_writer(args.output, out_fps) as writer:
-            try:
-                with tqdm(
-                        total=total, unit='frame', dynamic_ncols=True) as bar:
-                    for frame in frames:
-                        writer.write(frame)
-                        bar.update(1)
-            except InputError as e:
-                sys.exit(f'error: {e}')
     elapsed = time.time() - start
-    print(f'wrote {writer.count} frames to {osp.abspath(args.output)} in '
-          f'{elapsed:.1f} s ({writer.count / max(elapsed, 1e-9):.2f} '
-          'frames/s)')
-    return writer.count
+    count = result['num_frames']
+    print(f'wrote {count} frames to {osp.abspath(args.output)} in '
+          f'{elapsed:.1f} s ({count / max(elapsed, 1e-9):.2f} frames/s)')
+    return count
 
 
 if __name__ == '__main__':

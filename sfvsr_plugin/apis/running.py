@@ -8,6 +8,7 @@ size and the container capacity, not on the length of the video.
 
 Frames are ``(h, w, 3)`` uint8 RGB arrays everywhere in this module.
 """
+import contextlib
 import copy
 import os.path as osp
 from typing import Callable, Iterable, Iterator, List, Optional, Union
@@ -64,14 +65,7 @@ def init_model(config,
     model_cfg = config.model
     gen_cfg = model_cfg.generator if 'generator' in model_cfg else model_cfg
     if capacity is not None:
-        if capacity in ('all', 'none', 'None', 0):
-            capacity = None
-        else:
-            capacity = int(capacity)
-            if capacity < 1:
-                raise ValueError(
-                    f"capacity must be >= 1 or 'all', got {capacity}")
-        gen_cfg.container_capacity = capacity
+        gen_cfg.container_capacity = _capacity_value(capacity)
     scope = config.get('default_scope', 'mmagic') or 'mmagic'
     with DefaultScope.overwrite_default_scope(scope):
         model = MODELS.build(model_cfg)
@@ -88,6 +82,34 @@ def init_model(config,
             model, loaded, strict=True, revise_keys=revise)
     model.cfg = config
     return model.to(device).eval()
+
+
+def _capacity_value(capacity: Union[int, str]) -> Optional[int]:
+    """``K`` (>= 1), or None for ``'all'``/0 (the paper's unbounded
+    fetch)."""
+    if capacity in ('all', 'none', 'None', 0):
+        return None
+    value = int(capacity)
+    if value < 1:
+        raise ValueError(f"capacity must be >= 1 or 'all', got {capacity}")
+    return value
+
+
+def set_capacity(model: nn.Module, capacity: Union[int, str, None]) -> None:
+    """Change the container capacity of a built model (as ``capacity`` of
+    :func:`init_model` does at build time).
+
+    Args:
+        model (nn.Module): An editor or a bare SFNet.
+        capacity (int | str, optional): K > 0 reads the K nearest stored
+            states per fetch, ``'all'`` (or 0) all of them. None: no change.
+    """
+    if capacity is None:
+        return
+    capacity = _capacity_value(capacity)
+    for module in model.modules():
+        if hasattr(module, 'container_capacity'):
+            module.container_capacity = capacity
 
 
 def _net_and_scale(model: nn.Module):
@@ -146,6 +168,35 @@ def tiled_forward(net: Callable[[torch.Tensor], torch.Tensor],
     return out
 
 
+#: ``precision`` values of :func:`restore_video` and their autocast dtypes.
+PRECISIONS = {'fp32': None, 'fp16': torch.float16, 'bf16': torch.bfloat16}
+
+
+def autocast_context(precision: str, device: Union[str, torch.device]):
+    """The autocast context of ``precision`` on ``device``.
+
+    Args:
+        precision (str): 'fp32' (no autocast), 'fp16' (CUDA only) or 'bf16'
+            (CUDA, or CPU: fast where it has AVX512-BF16/AMX).
+
+    Raises:
+        ValueError: An unknown precision, or fp16 on a CPU (PyTorch's CPU
+            autocast to fp16 is slow and meant for tests).
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f'precision must be one of {sorted(PRECISIONS)}, '
+                         f'got {precision!r}')
+    device_type = torch.device(device).type
+    if precision == 'fp16' and device_type != 'cuda':
+        raise ValueError(
+            f'precision fp16 needs a CUDA device, got {device_type}; use '
+            'bf16 on a CPU')
+    dtype = PRECISIONS[precision]
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type, dtype=dtype)
+
+
 def _to_tensor(frames: List[np.ndarray], mean: torch.Tensor,
                std: torch.Tensor) -> torch.Tensor:
     """``t`` frames ``(h, w, c)`` -> normalised ``(1, t, c, h, w)``."""
@@ -159,16 +210,17 @@ def _to_uint8(frame: torch.Tensor) -> np.ndarray:
 
 
 def restore_video(
-    model: nn.Module,
-    frames: Iterable[np.ndarray],
-    segment_length: Optional[int] = 32,
-    overlap: int = 4,
-    tile: Optional[int] = None,
-    tile_overlap: int = 16,
-    device: Union[str, torch.device, None] = None,
-    as_uint8: bool = True,
-    on_segment: Optional[Callable[[SegmentPlan], None]] = None
-) -> Iterator[Union[np.ndarray, torch.Tensor]]:
+        model: nn.Module,
+        frames: Iterable[np.ndarray],
+        segment_length: Optional[int] = 32,
+        overlap: int = 4,
+        tile: Optional[int] = None,
+        tile_overlap: int = 16,
+        device: Union[str, torch.device, None] = None,
+        as_uint8: bool = True,
+        on_segment: Optional[Callable[[SegmentPlan], None]] = None,
+        ensemble: Optional[bool] = None,
+        precision: str = 'fp32') -> Iterator[Union[np.ndarray, torch.Tensor]]:
     """Super-resolve a stream of frames, yielding output frames in order.
 
     Frames are pulled from ``frames`` only as segments need them, and every
@@ -192,6 +244,13 @@ def restore_video(
             float tensors ``(3, 4h, 4w)`` on the CPU, 0..255, unclamped.
         on_segment (callable, optional): Called with each plan before its
             segment runs.
+        ensemble (bool, optional): Average each segment over the 16 flips,
+            transposes and time reversals (MMagic's
+            ``SpatialTemporalEnsemble``, 16x the time); None: the editor's
+            ``ensemble`` setting (none for a bare SFNet). Default: None.
+        precision (str): 'fp32', or autocast to 'fp16' (CUDA) or 'bf16'
+            (CUDA or CPU); weights stay fp32, outputs are returned in fp32.
+            See :func:`autocast_context`. Default: 'fp32'.
 
     Yields:
         np.ndarray | Tensor: Output frames ``0 .. 2t - 2``.
@@ -201,6 +260,16 @@ def restore_video(
         param = next(net.parameters(), None)
         device = param.device if param is not None else 'cpu'
     interpolate = getattr(net, 'interpolate', True)
+    autocast_context(precision, device)  # refuse bad settings before reading
+    if ensemble is None:
+        forward_ensemble = getattr(model, 'forward_ensemble', None)
+    else:
+        from ..models import build_ensemble
+        forward_ensemble = build_ensemble(ensemble)
+
+    def run(lqs: torch.Tensor) -> torch.Tensor:
+        return tiled_forward(net, lqs, tile, tile_overlap)
+
     for plan, seg in _stream_segments(frames, segment_length, overlap,
                                       interpolate):
         if on_segment is not None:
@@ -211,8 +280,9 @@ def restore_video(
                 f'input frames {plan.start}..{plan.end - 1} are not all '
                 f'(h, w, c) arrays of one size: shapes {shapes}')
         lqs = _to_tensor(seg, mean, std).to(device)
-        with torch.no_grad():
-            out = tiled_forward(net, lqs, tile, tile_overlap)[0]
+        with torch.no_grad(), autocast_context(precision, device):
+            out = (run(lqs) if forward_ensemble is None else forward_ensemble(
+                lqs, run))[0]
         del lqs
         first, _ = _output_range(plan.start, plan.end, interpolate)
         out = out[plan.keep_start - first:plan.keep_end - first]

@@ -202,18 +202,36 @@ def open_reader(
 
 
 class FolderWriter(_ClosedOnExit):
-    """Writes frames as ``%08d.png`` into a folder (created if needed)."""
+    """Writes frames as images into a folder (created if needed).
 
-    def __init__(self, path: str):
+    Args:
+        path (str): The folder.
+        filename_tmpl (str): Name of frame ``i``:
+            ``filename_tmpl.format(start_idx + i)`` (MMagic's keys); its
+            extension picks the format. Default: ``'{:08d}.png'``.
+        start_idx (int): Number of the first frame. Default: 0.
+    """
+
+    def __init__(self,
+                 path: str,
+                 filename_tmpl: str = '{:08d}.png',
+                 start_idx: int = 0):
         if osp.exists(path) and not osp.isdir(path):
             raise ValueError(f'{path} exists and is not a folder')
+        if not filename_tmpl.format(0).lower().endswith(IMAGE_EXTENSIONS):
+            raise ValueError(
+                f'filename_tmpl {filename_tmpl!r} must end with an image '
+                f'extension ({", ".join(IMAGE_EXTENSIONS)})')
         os.makedirs(path, exist_ok=True)
         self.path = path
+        self.filename_tmpl = filename_tmpl
+        self.start_idx = start_idx
         self.count = 0
 
     def write(self, frame: np.ndarray) -> None:
         import cv2
-        file = osp.join(self.path, f'{self.count:08d}.png')
+        file = osp.join(self.path,
+                        self.filename_tmpl.format(self.start_idx + self.count))
         if not cv2.imwrite(file, cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
             raise OSError(f'cannot write {file}')
         self.count += 1
@@ -275,11 +293,15 @@ class VideoWriter(_ClosedOnExit):
         self._container.close()
 
 
-def open_writer(path: str, fps: float) -> Union[FolderWriter, VideoWriter]:
+def open_writer(path: str,
+                fps: float,
+                filename_tmpl: str = '{:08d}.png',
+                start_idx: int = 0) -> Union[FolderWriter, VideoWriter]:
     """A video writer if ``path`` ends with a video extension
-    (:data:`VIDEO_EXTENSIONS`), else a writer of ``%08d.png`` frames into
-    the folder ``path``. Both have ``write(frame)`` and ``close()`` and close
-    on leaving a ``with`` block."""
+    (:data:`VIDEO_EXTENSIONS`), else a writer of frames named
+    ``filename_tmpl.format(start_idx + i)`` into the folder ``path``. Both
+    have ``write(frame)`` and ``close()`` and close on leaving a ``with``
+    block."""
     if path.lower().endswith(VIDEO_EXTENSIONS):
         return VideoWriter(path, fps)
-    return FolderWriter(path)
+    return FolderWriter(path, filename_tmpl, start_idx)

@@ -13,14 +13,14 @@ from .interfaces import (AdjacentFetchPart, DistantFetchPart,
 from .recurrent import (BackwardRecurrentModule, ForwardRecurrentModule,
                         StoreFetchRecurrentModule)
 from .sfnet import SFNet
-from .sfvsr import SFVSR, structure_detail
+from .sfvsr import SFVSR, build_ensemble, structure_detail
 
 __all__ = [
     'AdjacentFetch', 'StoreFetchContainer', 'DistantFetch', 'DirectFusion',
     'DynamicSelection', 'DynamicSelectionAttention', 'SFFeatureExtractor',
     'FusionReconstructionHead', 'BackwardRecurrentModule',
     'ForwardRecurrentModule', 'StoreFetchRecurrentModule', 'SFNet', 'SFVSR',
-    'structure_detail', 'FlowGuidedAdjacentFetch', 'PartAdapter',
-    'PartInterfaceError', 'FeatureExtractorPart', 'AdjacentFetchPart',
-    'DistantFetchPart', 'DynamicSelectionPart', 'HeadPart'
+    'structure_detail', 'build_ensemble', 'FlowGuidedAdjacentFetch',
+    'PartAdapter', 'PartInterfaceError', 'FeatureExtractorPart',
+    'AdjacentFetchPart', 'DistantFetchPart', 'DynamicSelectionPart', 'HeadPart'
 ]

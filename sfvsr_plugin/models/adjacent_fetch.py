@@ -113,6 +113,13 @@ class AdjacentFetch(SFNetModule):
         if impl == 'auto':
             impl = 'mmcv' if hidden.is_cuda else 'torch'
         if impl == 'mmcv':
+            if offset.dtype == torch.bfloat16 or (offset.dtype == torch.half
+                                                  and not offset.is_cuda):
+                # under autocast: mmcv casts everything to the offsets'
+                # dtype, and has kernels for fp16 on CUDA only
+                with torch.autocast(offset.device.type, enabled=False):
+                    return self.deform_conv(hidden.float(), offset.float(),
+                                            mask.float())
             return self.deform_conv(hidden, offset, mask)
         dcn = self.deform_conv
         return modulated_deform_conv2d(hidden, offset, mask, dcn.weight,

@@ -72,5 +72,6 @@ def modulated_deform_conv2d(x: torch.Tensor,
     cols = sampled.reshape(n, c * taps, oh * ow)
     out = torch.matmul(weight.reshape(c_out, c * taps), cols)
     if bias is not None:
-        out = out + bias.view(1, c_out, 1)
+        # in the matmul's dtype, as a conv's bias under autocast
+        out = out + bias.to(out.dtype).view(1, c_out, 1)
     return out.view(n, c_out, oh, ow)

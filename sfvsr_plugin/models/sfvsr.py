@@ -1,5 +1,5 @@
 """SFVSR: the MMagic editor that trains and evaluates SFNet (eq. 7)."""
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -32,6 +32,39 @@ def structure_detail(frames: torch.Tensor, scale: int = 4):
     return structure, frames - structure
 
 
+def build_ensemble(ensemble: Union[bool, dict, None]):
+    """The test-time ensemble of a config's ``ensemble`` setting.
+
+    MMagic's ``SpatialTemporalEnsemble`` fits SFNet's ``2t-1`` outputs: the
+    8 flips/transposes of the frames commute with the 4x upscaling, and
+    reversing the t input frames reverses the order of the 2t-1 outputs
+    (frame ``2i`` stays reconstructed, ``2i+1`` inserted), so flipping the
+    output back in time aligns every frame with the forward run.
+
+    Args:
+        ensemble (bool | dict, optional): True: spatial and temporal (16
+            runs); MMagic's form ``dict(type='SpatialTemporalEnsemble',
+            is_temporal_ensemble=...)`` (8 runs without the temporal flip);
+            None or False: none.
+
+    Returns:
+        nn.Module | None: Called as ``ensemble(lqs, net)``.
+    """
+    if ensemble is None or ensemble is False:
+        return None
+    from mmagic.models.archs import SpatialTemporalEnsemble
+    if ensemble is True:
+        return SpatialTemporalEnsemble(is_temporal_ensemble=True)
+    if not isinstance(ensemble, dict) or \
+            ensemble.get('type') != 'SpatialTemporalEnsemble' or \
+            set(ensemble) - {'type', 'is_temporal_ensemble'}:
+        raise ValueError(
+            "ensemble must be True, False, None or dict(type='Spatial"
+            "TemporalEnsemble', is_temporal_ensemble=bool), got "
+            f'{ensemble!r}')
+    return SpatialTemporalEnsemble(ensemble.get('is_temporal_ensemble', False))
+
+
 @MODELS.register_module()
 class SFVSR(BaseEditModel):
     """Editor of SFNet for ST-VSR, S-VSR and T-VSR.
@@ -50,6 +83,11 @@ class SFVSR(BaseEditModel):
         structure_weight (float): Weight of the structure term. Default: 1.
         detail_weight (float): Weight of the detail term. Default: 1.
         scale (int): Down/up scale of the structure component. Default: 4.
+        ensemble (bool | dict, optional): Test-time ensemble of validation
+            and testing (``mode='tensor'``/``'predict'``), see
+            :func:`build_ensemble`; True averages the 16 flips, transposes
+            and time reversals (``--cfg-options model.ensemble=True`` in
+            ``tools/test.py``). Default: None.
         train_cfg, test_cfg, init_cfg, data_preprocessor: as in
             ``BaseEditModel``.
     """
@@ -64,6 +102,7 @@ class SFVSR(BaseEditModel):
                  structure_weight: float = 1.0,
                  detail_weight: float = 1.0,
                  scale: int = 4,
+                 ensemble: Union[bool, dict, None] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
@@ -78,6 +117,7 @@ class SFVSR(BaseEditModel):
         self.structure_weight = structure_weight
         self.detail_weight = detail_weight
         self.scale = scale
+        self.forward_ensemble = build_ensemble(ensemble)
 
     def forward_train(self,
                       inputs: torch.Tensor,
@@ -110,6 +150,17 @@ class SFVSR(BaseEditModel):
             self.pixel_loss(structure, gt_structure),
             loss_detail=num_frames * self.detail_weight *
             self.pixel_loss(detail, gt_detail))
+
+    def forward_tensor(self,
+                       inputs: torch.Tensor,
+                       data_samples: Optional[List[DataSample]] = None,
+                       **kwargs) -> torch.Tensor:
+        """The HR frames ``(n, 2t-1, c, 4h, 4w)`` of ``inputs (n, t, c, h,
+        w)``, averaged over the ensemble's transforms if there is one (not
+        with generator kwargs, which may change what it returns)."""
+        if self.forward_ensemble is not None and not kwargs:
+            return self.forward_ensemble(inputs, self.generator)
+        return super().forward_tensor(inputs, data_samples, **kwargs)
 
     def forward_inference(self,
                           inputs: torch.Tensor,

@@ -82,6 +82,54 @@ def test_folder_in_frames_out(inference, tiny_config, tiny_checkpoint,
         np.testing.assert_array_equal(got, frame)
 
 
+def test_ensemble_option(inference, tiny_config, tiny_checkpoint, clip_folder,
+                         tmp_path, capsys):
+    out = tmp_path / 'frames'
+    inference.main([
+        tiny_config, tiny_checkpoint, clip_folder,
+        str(out), '--max-frames', '2', '--ensemble'
+    ])
+    assert 'test-time ensemble' in capsys.readouterr().out
+    model = init_model(tiny_config, tiny_checkpoint)
+    frames = [
+        cv2.imread(osp.join(clip_folder, f'f{i}.png'))[..., ::-1]
+        for i in range(2)
+    ]
+    want = list(restore_video(model, frames, ensemble=True))
+    plain = list(restore_video(model, frames))
+    got = [cv2.imread(str(out / f'{i:08d}.png'))[..., ::-1] for i in range(3)]
+    np.testing.assert_array_equal(np.stack(got), np.stack(want))
+    assert not np.array_equal(np.stack(got), np.stack(plain))
+
+
+def test_precision_options(inference, tiny_config, tiny_checkpoint,
+                           clip_folder, tmp_path, capsys):
+    out = tmp_path / 'frames'
+    inference.main([
+        tiny_config, tiny_checkpoint, clip_folder,
+        str(out), '--max-frames', '3', '--bf16', '--device', 'cpu'
+    ])
+    assert 'bf16 autocast' in capsys.readouterr().out
+    model = init_model(tiny_config, tiny_checkpoint)
+    frames = [
+        cv2.imread(osp.join(clip_folder, f'f{i}.png'))[..., ::-1]
+        for i in range(3)
+    ]
+    want = np.stack(list(restore_video(model, frames, precision='bf16')))
+    got = np.stack(
+        [cv2.imread(str(out / f'{i:08d}.png'))[..., ::-1] for i in range(5)])
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(SystemExit) as e:
+        inference.main([
+            tiny_config, tiny_checkpoint, clip_folder,
+            str(tmp_path / 'o'), '--fp16', '--device', 'cpu'
+        ])
+    assert e.value.code == ('error: precision fp16 needs a CUDA device, got '
+                            'cpu; use bf16 on a CPU')
+    with pytest.raises(SystemExit):  # one precision at a time
+        inference.parse_args(['a', 'b', 'c', 'd', '--fp16', '--bf16'])
+
+
 def test_bad_inputs_exit_with_the_file_and_the_problem(inference, tiny_config,
                                                        tiny_checkpoint,
                                                        tmp_path):
@@ -220,3 +268,38 @@ def test_bad_options_and_checkpoints_are_one_line_errors(
         assert msg == (f'error: checkpoint {truncated}: not a readable '
                        'PyTorch checkpoint (truncated or corrupt); save or '
                        'download it again'), msg
+
+
+def test_precision_table(tiny_config, tiny_checkpoint, tmp_path, capsys):
+    """tools/analysis/precision.py: the fp32 vs bf16 table of the docs."""
+    precision = load_tool('analysis', 'precision.py')
+    vimeo_root = str(tmp_path)  # one smooth septuplet, GT 64x32, LR 16x8
+    rng = np.random.default_rng(0)
+    for i in range(1, 8):
+        gt = cv2.resize(
+            rng.integers(0, 256, (4, 8, 3), np.uint8), (64, 32),
+            interpolation=cv2.INTER_CUBIC)
+        for folder, img in (('sequences', gt), ('sequences_BIx4',
+                                                cv2.resize(gt, (16, 8)))):
+            os.makedirs(tmp_path / folder / '00001' / '0001', exist_ok=True)
+            cv2.imwrite(
+                str(tmp_path / folder / '00001' / '0001' / f'im{i}.png'), img)
+    (tmp_path / 'sep_testlist.txt').write_text('00001/0001\n')
+    rows = precision.main([
+        tiny_config, tiny_checkpoint, vimeo_root, '--repeats', '1',
+        '--precisions', 'fp32', 'bf16'
+    ])
+    assert [r['precision'] for r in rows] == ['fp32', 'bf16']
+    fp32, bf16 = rows
+    assert fp32['psnr_vs_ref'] == float('inf')
+    assert 40 < bf16['psnr_vs_ref'] < float('inf')
+    assert 10 < fp32['y_psnr'] < 60
+    assert abs(bf16['y_psnr'] - fp32['y_psnr']) < 0.1
+    for row in rows:
+        assert row['s_per_septuplet'] > 0 and row['cpu_s_per_septuplet'] > 0
+    table = capsys.readouterr().out
+    assert '| bf16 |' in table and 'PSNR vs fp32' in table
+    with pytest.raises(SystemExit) as e:
+        precision.main(
+            [tiny_config, tiny_checkpoint, vimeo_root, '--precisions', 'fp16'])
+    assert 'fp16 needs a CUDA device' in str(e.value.code)
