@@ -88,3 +88,23 @@ def test_sfnet_rows_come_from_tools_test_outputs(demo):
     assert demo.sfnet_scores(frames, 'demo') == [('b', 2, 2., .2),
                                                  ('b', 10, 1., .1),
                                                  ('a', 0, 3., .3)]
+
+
+def test_training_runs_in_the_configured_processes(demo, monkeypatch):
+    """Two one-thread gloo processes where the machine has the cores (the
+    config's ``demo_train_processes``), one process otherwise; both run
+    the same config with the same options."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(demo.CONFIG)
+    assert cfg.demo_train_processes == 2
+    monkeypatch.setattr(demo.os, 'cpu_count', lambda: 2)
+    assert demo.default_processes(cfg) == 2
+    monkeypatch.setattr(demo.os, 'cpu_count', lambda: 1)
+    assert demo.default_processes(cfg) == 1
+    options = ['train_cfg.max_iters=3']
+    dist = demo.train_command('w', options, 2)
+    single = demo.train_command('w', options, 1)
+    assert dist[:4] == ['bash', 'tools/dist_train.sh', demo.CONFIG, '2']
+    assert single[1:3] == ['tools/train.py', demo.CONFIG]
+    assert dist[4:] == single[3:] == ['--work-dir', 'w', '--cfg-options'
+                                      ] + options
