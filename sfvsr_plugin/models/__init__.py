@@ -1,5 +1,6 @@
 """SFNet components, registered in ``mmagic.registry.MODELS``."""
 from .adjacent_fetch import AdjacentFetch
+from .basicvsr_pp_memory import BasicVSRPlusPlusSFNet, PropagationMemory
 from .container import StoreFetchContainer
 from .distant_fetch import DistantFetch
 from .dynamic_selection import (DirectFusion, DynamicSelection,
@@ -12,8 +13,9 @@ from .sfnet import SFNet
 from .sfvsr import SFVSR, structure_detail
 
 __all__ = [
-    'AdjacentFetch', 'StoreFetchContainer', 'DistantFetch', 'DirectFusion',
-    'DynamicSelection', 'DynamicSelectionAttention', 'SFFeatureExtractor',
+    'AdjacentFetch', 'BasicVSRPlusPlusSFNet', 'PropagationMemory',
+    'StoreFetchContainer', 'DistantFetch', 'DirectFusion', 'DynamicSelection',
+    'DynamicSelectionAttention', 'SFFeatureExtractor',
     'FusionReconstructionHead', 'BackwardRecurrentModule',
     'ForwardRecurrentModule', 'StoreFetchRecurrentModule', 'SFNet', 'SFVSR',
     'structure_detail'
