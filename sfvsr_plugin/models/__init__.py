@@ -7,6 +7,7 @@ from .dynamic_selection import (DirectFusion, DynamicSelection,
                                 DynamicSelectionAttention)
 from .feature_extractor import SFFeatureExtractor
 from .head import FusionReconstructionHead
+from .interpolator import SFNetInterpolator
 from .recurrent import (BackwardRecurrentModule, ForwardRecurrentModule,
                         StoreFetchRecurrentModule)
 from .sfnet import SFNet
@@ -17,6 +18,6 @@ __all__ = [
     'StoreFetchContainer', 'DistantFetch', 'DirectFusion', 'DynamicSelection',
     'DynamicSelectionAttention', 'SFFeatureExtractor',
     'FusionReconstructionHead', 'BackwardRecurrentModule',
-    'ForwardRecurrentModule', 'StoreFetchRecurrentModule', 'SFNet', 'SFVSR',
-    'structure_detail'
+    'ForwardRecurrentModule', 'StoreFetchRecurrentModule', 'SFNet',
+    'SFNetInterpolator', 'SFVSR', 'structure_detail'
 ]
