@@ -266,9 +266,10 @@ class BasicVSRPlusPlusSFNet(BasicVSRPlusPlusNet):
             BasicVSR++. Default: DF + DS with 2 fusion residual blocks.
         num_blocks (int): Residual blocks of each branch's backbone.
             Default: 7.
-        **kwargs: ``BasicVSRPlusPlusNet``'s arguments (``mid_channels``,
-            ``num_blocks``, ``max_residue_magnitude``, ``is_low_res_input``,
-            ``spynet_pretrained``, ``cpu_cache_length``).
+        **kwargs: ``BasicVSRPlusPlusNet``'s other arguments
+            (``mid_channels``, ``max_residue_magnitude``,
+            ``is_low_res_input``, ``spynet_pretrained``,
+            ``cpu_cache_length``).
 
     Shapes: ``(n, t, c, h, w) -> (n, t, c, 4h, 4w)``, LR at least 64x64
     (SPyNet).
