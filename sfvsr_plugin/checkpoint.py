@@ -3,7 +3,8 @@
 Since torch 2.6, ``torch.load`` unpickles with ``weights_only=True``: only
 tensors, containers and allowlisted globals. mmengine 0.10.7 writes numpy
 arrays and scalars and its ``HistoryBuffer`` (the message hub's logs) into
-every checkpoint, so ``load_from`` and ``--resume`` fail out of the box.
+every checkpoint (and MMagic's ``ReduceLR`` scheduler a whole
+``MessageHub``), so ``load_from`` and ``--resume`` fail out of the box.
 
 :func:`load_weights_only` loads inside ``torch.serialization.safe_globals``
 with exactly those globals (plus any the user allowed with
@@ -31,6 +32,10 @@ MMENGINE_CHECKPOINT_GLOBALS = (
     'numpy.ndarray',
     'numpy.dtype',
     'mmengine.logging.history_buffer.HistoryBuffer',
+    # MMagic's ReduceLR scheduler (CAIN's and FLAVR's recipes) keeps a
+    # MessageHub in its state dict: a plain object (no __setstate__ or
+    # __reduce__), rebuilt from its attributes
+    'mmengine.logging.message_hub.MessageHub',
 )
 
 

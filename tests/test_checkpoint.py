@@ -140,6 +140,21 @@ def test_unexpected_global_is_refused_with_its_name(tmp_path):
     assert load_weights_only(path)['meta']['obj'].x == 1
 
 
+def test_mmagic_reduce_lr_scheduler_state_loads(tmp_path):
+    """MMagic's ReduceLR (the VFI recipes' scheduler) pickles a MessageHub
+    into the checkpoint; its state comes back under weights-only."""
+    from mmagic.engine.schedulers import ReduceLR
+    from mmengine.logging import MessageHub
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1)
+    scheduler = ReduceLR(optimizer, by_epoch=True)
+    MessageHub.get_instance('reduce_lr').update_scalar('value', 0.5)
+    path = str(tmp_path / 'vfi.pth')
+    torch.save({'param_schedulers': [scheduler.state_dict()]}, path)
+    (state, ) = _load_checkpoint(path)['param_schedulers']
+    assert isinstance(state['message_hub'], MessageHub)
+    assert state['message_hub'].get_scalar('value').current() == 0.5
+
+
 def test_code_running_checkpoint_is_refused(tmp_path, capfd):
     path = str(tmp_path / 'evil.pth')
     torch.save({'meta': RunsCode()}, path)

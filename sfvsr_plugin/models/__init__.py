@@ -1,5 +1,6 @@
 """SFNet components, registered in ``mmagic.registry.MODELS``."""
 from .adjacent_fetch import AdjacentFetch
+from .basicvsr_pp_memory import BasicVSRPlusPlusSFNet, PropagationMemory
 from .container import StoreFetchContainer
 from .distant_fetch import DistantFetch
 from .dynamic_selection import (DirectFusion, DynamicSelection,
@@ -10,17 +11,20 @@ from .head import FusionReconstructionHead
 from .interfaces import (AdjacentFetchPart, DistantFetchPart,
                          DynamicSelectionPart, FeatureExtractorPart, HeadPart,
                          PartAdapter, PartInterfaceError)
+from .interpolator import SFNetInterpolator
 from .recurrent import (BackwardRecurrentModule, ForwardRecurrentModule,
                         StoreFetchRecurrentModule)
 from .sfnet import SFNet
 from .sfvsr import SFVSR, build_ensemble, structure_detail
 
 __all__ = [
-    'AdjacentFetch', 'StoreFetchContainer', 'DistantFetch', 'DirectFusion',
-    'DynamicSelection', 'DynamicSelectionAttention', 'SFFeatureExtractor',
+    'AdjacentFetch', 'BasicVSRPlusPlusSFNet', 'PropagationMemory',
+    'StoreFetchContainer', 'DistantFetch', 'DirectFusion', 'DynamicSelection',
+    'DynamicSelectionAttention', 'SFFeatureExtractor',
     'FusionReconstructionHead', 'BackwardRecurrentModule',
-    'ForwardRecurrentModule', 'StoreFetchRecurrentModule', 'SFNet', 'SFVSR',
-    'structure_detail', 'build_ensemble', 'FlowGuidedAdjacentFetch',
-    'PartAdapter', 'PartInterfaceError', 'FeatureExtractorPart',
-    'AdjacentFetchPart', 'DistantFetchPart', 'DynamicSelectionPart', 'HeadPart'
+    'ForwardRecurrentModule', 'StoreFetchRecurrentModule', 'SFNet',
+    'SFNetInterpolator', 'SFVSR', 'structure_detail', 'build_ensemble',
+    'FlowGuidedAdjacentFetch', 'PartAdapter', 'PartInterfaceError',
+    'FeatureExtractorPart', 'AdjacentFetchPart', 'DistantFetchPart',
+    'DynamicSelectionPart', 'HeadPart'
 ]

@@ -3,9 +3,14 @@
 Usage:
     python tools/analysis/model_complexity.py [CONFIG] [--frames 4]
         [--shape 64 112] [--df-frames 32] [--df-shape 180 320]
+        [--cfg-options KEY=VALUE ...]
 
-Without CONFIG the default SFNet (the paper's model) is measured. FLOPs are
-counted on the paper's timing input, 4 LR frames of 112x64 (Table 1), by
+Without CONFIG the default SFNet (the paper's model) is measured; with an
+editor config, its generator (any net that takes ``(n, t, c, h, w)``
+frames: SFNet, the configs/mixing/ nets, MMagic's BasicVSR++ or CAIN).
+FLOPs are counted on the paper's timing input, 4 LR frames of 112x64
+(Table 1; ``--frames 2 --shape 256 448`` is a Vimeo90K triplet for an
+interpolator), by
 ``sfvsr_plugin.utils.count_flops``: ``torch.utils.flop_counter`` for all
 aten ops plus the modulated deformable convs of mmcv, which that counter
 cannot see (2*k*k*c_in*c_out per output position). One multiply-add = 2
@@ -24,16 +29,21 @@ import sys
 from collections import OrderedDict
 
 import torch
+from mmengine.config import DictAction
 
 
-def build_model(config):
+def build_model(config, cfg_options=None):
     from mmagic.registry import MODELS
 
     import sfvsr_plugin  # noqa: F401
     if config is None:
         return MODELS.build(dict(type='SFNet'))
     from mmengine.config import Config
+    from mmengine.registry import init_default_scope
     cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmagic'))
     model_cfg = cfg.model
     # an editor config: measure its generator
     return MODELS.build(model_cfg.get('generator', model_cfg))
@@ -116,6 +126,11 @@ def main():
         '--no-df',
         action='store_true',
         help='skip the distant-fetch memory check')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys, e.g. model.generator.memory=None')
     parser.add_argument('--df-child', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.df_child:  # one measurement, in its own process
@@ -123,16 +138,28 @@ def main():
         print(json.dumps(measure_df_memory(frames, h, w, bool(fused))))
         return
 
-    model = build_model(args.config).eval()
+    model = build_model(args.config, args.cfg_options).eval()
+    name = type(model).__name__
     total, groups = count_params(model)
-    print(f'SFNet parameters: {total / 1e6:.2f} M (paper, Table 1: 16.4 M)')
+    paper = ' (paper, Table 1: 16.4 M)' if name == 'SFNet' else ''
+    print(f'{name} parameters: {total / 1e6:.2f} M{paper}')
     for key, n in groups.items():
         print(f'  {key:45s} {n / 1e6:7.3f} M')
     h, w = args.shape
     from sfvsr_plugin.utils import count_flops
-    flops, dcn = count_flops(model, args.frames, h, w)
-    print(f'FLOPs for {args.frames} LR frames of {w}x{h} -> '
-          f'{2 * args.frames - 1} HR frames of {4 * w}x{4 * h}: '
+
+    # what the net returns, whatever it is (ST-VSR, S-VSR, an interpolator)
+    shapes = []
+    handle = model.register_forward_hook(
+        lambda module, inputs, output: shapes.append(tuple(output.shape)))
+    try:
+        flops, dcn = count_flops(model, args.frames, h, w)
+    finally:
+        handle.remove()
+    out = shapes[0]
+    frames_out = f'{out[1]} frames' if len(out) == 5 else '1 frame'
+    print(f'FLOPs for {args.frames} input frames of {w}x{h} -> '
+          f'{frames_out} of {out[-1]}x{out[-2]}: '
           f'{flops / 1e9:.1f} GFLOPs ({dcn / 1e9:.1f} in deformable convs)')
     if not args.no_df:
         dh, dw = args.df_shape
