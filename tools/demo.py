@@ -173,7 +173,7 @@ def train_command(work_dir: str, cfg_options, processes: int) -> list:
     """``tools/train.py``, or ``tools/dist_train.sh`` with ``processes``
     one-thread CPU processes (gloo DDP; each loads its share of the batch).
 
-    On 2 cores two one-thread processes do 1.6-1.75x the samples per second
+    On 2 cores two one-thread processes do 1.8x the samples per second
     of one two-thread process: the net's many small convs keep a second
     thread of the same process mostly idle (docs/demo.md).
     """

@@ -31,7 +31,7 @@ train_pipeline = [
 # loading in the main process: on 2 cores a worker only competes with the
 # net's threads. batch_size is per process: tools/demo.py trains in
 # demo_train_processes one-thread processes (gloo DDP) where the machine has
-# the cores, a global batch of 8; two one-thread processes do 1.6-1.75x the
+# the cores, a global batch of 8; two one-thread processes do 1.8x the
 # samples per second of one two-thread process (docs/demo.md).
 demo_train_processes = 2
 train_dataloader = dict(
