@@ -79,10 +79,15 @@ def test_onnxruntime_matches_pytorch_on_a_real_clip(exported):
     # not a constant: the output follows the clip (F&R adds to the bicubic)
     assert out.std() > 0.05
 
-    # docs/deployment.md's onnxruntime snippet, as written there
+    # docs/deployment.md's onnxruntime snippet, as written there, on the
+    # uint8 frames of the clip (the tiny config normalises by 1/255)
+    frames = (clip * 255).round().astype(np.uint8)
     session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
-    (outputs, ) = session.run(None, {'lqs': clip.astype(np.float32)})
-    np.testing.assert_array_equal(outputs, out)
+    lqs = frames.astype(np.float32) / 255
+    (outputs, ) = session.run(None, {'lqs': lqs})
+    hr = (outputs[0].clip(0, 1) * 255).round().astype(np.uint8)
+    np.testing.assert_allclose(outputs, out, rtol=0, atol=1e-6)
+    assert hr.shape == (2 * FRAMES - 1, 3, 96, 128)
 
 
 def test_another_clip_gives_another_output(exported):
