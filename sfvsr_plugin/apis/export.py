@@ -13,9 +13,10 @@ computes what the PyTorch model computes.
 Needs the ``onnx`` and ``onnxruntime`` packages (``tests`` extra).
 """
 import contextlib
+import os
 import re
 import time
-from typing import Dict, Iterator, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -26,6 +27,23 @@ DEFAULT_OPSET = 17
 #: The oldest opset whose default domain has ``GridSample``.
 MIN_OPSET = 16
 INPUT_NAME, OUTPUT_NAME = 'lqs', 'outputs'
+#: The ONNX domains onnxruntime runs without a custom-op library.
+STANDARD_DOMAINS = ('', 'ai.onnx')
+
+
+class ExportError(ValueError):
+    """A model cannot be exported as asked; says which part and why."""
+
+
+def custom_ops(path: str) -> List[str]:
+    """``domain::op`` of every node of ``path`` outside the standard
+    domains, sorted (e.g. mmcv's ``mmcv::MMCVModulatedDeformConv2d``)."""
+    import onnx
+    graph = onnx.load(path, load_external_data=False).graph
+    return sorted({
+        f'{node.domain}::{node.op_type}'
+        for node in graph.node if node.domain not in STANDARD_DOMAINS
+    })
 
 
 def parse_size(text: str) -> Tuple[int, int]:
@@ -114,6 +132,9 @@ def export_onnx(model: nn.Module,
     Raises:
         ValueError: ``frames``, ``size``, ``batch`` or ``opset`` out of
             range (see :func:`check_export_args`).
+        ExportError: the graph holds ops outside ONNX's standard domains
+            (mmcv's ops in parts without a PyTorch path, e.g. MMagic's
+            BasicVSR++ alignment); the file is removed.
     """
     check_export_args(frames, size, batch, opset)
     net = export_net(model)
@@ -145,6 +166,15 @@ def export_onnx(model: nn.Module,
                 do_constant_folding=True)
     finally:
         net.train(was_training)
+    unsupported = custom_ops(path)
+    if unsupported:
+        os.remove(path)
+        raise ExportError(
+            f'{path}: the exported graph needs {", ".join(unsupported)}, '
+            'which onnxruntime cannot run without a custom-op library: '
+            'export a model whose parts all have a PyTorch path (SFNet\'s AF '
+            'switches to it for the export; mmcv ops in other parts have '
+            'none)')
     return path
 
 

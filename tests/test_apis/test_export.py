@@ -4,8 +4,9 @@ import pytest
 import torch
 
 from sfvsr_plugin.apis import init_model
-from sfvsr_plugin.apis.export import (DEFAULT_OPSET, compare_with_pytorch,
-                                      export_onnx, parse_size, read_clip)
+from sfvsr_plugin.apis.export import (DEFAULT_OPSET, ExportError,
+                                      compare_with_pytorch, export_onnx,
+                                      parse_size, read_clip)
 
 onnx = pytest.importorskip('onnx')
 ort = pytest.importorskip('onnxruntime')
@@ -133,3 +134,24 @@ def test_read_clip_refuses_a_short_clip(exported, clip_folder):
     model, _, _ = exported
     with pytest.raises(InputError, match='has 7 frames, the export takes 9'):
         read_clip(model, clip_folder, 9, SIZE)
+
+
+class MMCVDeformConvNet(torch.nn.Module):
+    """A net on ``(n, t, c, h, w)`` with mmcv's deformable conv, which
+    exports as mmcv's custom op."""
+
+    def __init__(self):
+        super().__init__()
+        from mmcv.ops import ModulatedDeformConv2dPack
+        self.conv = ModulatedDeformConv2dPack(3, 3, 3, padding=1)
+
+    def forward(self, lqs):
+        return self.conv(lqs.flatten(0, 1)).unflatten(0, lqs.shape[:2])
+
+
+def test_export_refuses_custom_ops_and_removes_the_file(tmp_path):
+    path = tmp_path / 'mmcv.onnx'
+    with pytest.raises(
+            ExportError, match='needs mmcv::MMCVModulatedDeformConv2d'):
+        export_onnx(MMCVDeformConvNet(), str(path), 2, (8, 8))
+    assert not path.exists()

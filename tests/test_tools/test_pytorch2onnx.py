@@ -86,3 +86,26 @@ def test_refusals_are_one_line(tool, tiny_config, tiny_checkpoint, clip_folder,
     assert 'export with --batch 1 to verify' in refusal(
         *good, *shape, '--batch', '2', '--verify', clip_folder)
     assert not (tmp_path / 'x.onnx').exists()  # nothing written on refusal
+
+
+def test_unexportable_model_is_one_line(tool, tiny_config, tiny_checkpoint,
+                                        tmp_path, monkeypatch):
+    from sfvsr_plugin.apis import export
+    from ..test_apis.test_export import MMCVDeformConvNet
+
+    export_onnx = export.export_onnx
+
+    def export_mmcv_net(model, path, *args, **kwargs):
+        return export_onnx(MMCVDeformConvNet(), path, *args, **kwargs)
+
+    monkeypatch.setattr(export, 'export_onnx', export_mmcv_net)
+    out = tmp_path / 'x.onnx'
+    with pytest.raises(SystemExit) as e:
+        tool.main([
+            tiny_config, tiny_checkpoint,
+            str(out), '--frames', '2', '--size', '8x8'
+        ])
+    assert e.value.code.startswith(
+        f'error: {out}: the exported graph needs '
+        'mmcv::MMCVModulatedDeformConv2d, which onnxruntime cannot run')
+    assert not out.exists()

@@ -85,8 +85,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from sfvsr_plugin.apis.errors import exit_on_user_error, read_config
-    from sfvsr_plugin.apis.export import (compare_with_pytorch, export_onnx,
-                                          read_clip)
+    from sfvsr_plugin.apis.export import (ExportError, compare_with_pytorch,
+                                          export_onnx, read_clip)
     from sfvsr_plugin.apis.running import init_model
 
     folder = osp.dirname(osp.abspath(args.output))
@@ -102,13 +102,16 @@ def main(argv=None):
         clip = (
             read_clip(model, args.verify, args.frames, args.size)
             if args.verify else None)
-    export_onnx(
-        model,
-        args.output,
-        args.frames,
-        args.size,
-        opset=args.opset,
-        batch=args.batch)
+    try:
+        export_onnx(
+            model,
+            args.output,
+            args.frames,
+            args.size,
+            opset=args.opset,
+            batch=args.batch)
+    except ExportError as err:
+        sys.exit(f'error: {err}')
     h, w = args.size
     print(f'wrote {args.output}: input lqs ({args.batch}, {args.frames}, 3, '
           f'{h}, {w}), opset {args.opset}')
