@@ -23,8 +23,9 @@ setup(
     # stand-in datasets (decoded with av and scikit-video)
     extras_require={
         'tests': [
-            'av', 'scikit-video==1.1.11', 'pytest', 'pytest-timeout', 'flake8',
-            'isort', 'yapf==0.43.0'
+            'av', 'scikit-video==1.1.11', 'onnx==1.23.2',
+            'onnxruntime==1.32.0', 'ml_dtypes<0.6', 'pytest', 'pytest-timeout',
+            'flake8', 'isort', 'yapf==0.43.0'
         ]
     },
     license='Apache-2.0',

@@ -3,12 +3,14 @@
 - :mod:`.planning`: where a video is cut (segments of frames, tiles);
 - :mod:`.video_io`: readers and writers of videos and frame folders;
 - :mod:`.running`: building a model and running it on a video;
-- :mod:`.inferencer`: all of it behind MMagic's inferencer interface.
+- :mod:`.inferencer`: all of it behind MMagic's inferencer interface;
+- :mod:`.export`: ONNX export and its check with onnxruntime.
 
 Not imported by ``sfvsr_plugin`` itself (to keep the plugin import light);
 import ``sfvsr_plugin.apis`` explicitly.
 """
 from .errors import InputError
+from .export import export_onnx
 from .inferencer import SFVSRInferencer
 from .planning import SegmentPlan, check_segments, iter_segments, iter_tiles
 from .running import (PRECISIONS, autocast_context, init_model, restore_video,
@@ -21,6 +23,6 @@ __all__ = [
     'IMAGE_EXTENSIONS', 'PRECISIONS', 'VIDEO_EXTENSIONS', 'FolderReader',
     'FolderWriter', 'InputError', 'SFVSRInferencer', 'SegmentPlan',
     'VideoReader', 'VideoWriter', 'autocast_context', 'check_segments',
-    'init_model', 'iter_segments', 'iter_tiles', 'open_reader', 'open_writer',
-    'restore_video', 'set_capacity', 'tiled_forward'
+    'export_onnx', 'init_model', 'iter_segments', 'iter_tiles', 'open_reader',
+    'open_writer', 'restore_video', 'set_capacity', 'tiled_forward'
 ]
