@@ -116,6 +116,11 @@ def parse_args(argv=None):
         const='bf16',
         help='run under bf16 autocast (CUDA, or a CPU with AVX512-BF16/AMX)')
     parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='run the convolutions in the channels-last memory format '
+        '(docs/inference.md: whether it pays depends on the device)')
+    parser.add_argument(
         '--fps',
         type=number_arg(float, 0, strict=True),
         default=None,
@@ -149,6 +154,7 @@ def main(argv=None):
                 fps=args.fps,
                 ensemble=args.ensemble,
                 precision=args.precision,
+                channels_last=args.channels_last,
                 progress=True))
     except (FileNotFoundError, pickle.UnpicklingError, CheckpointError) as e:
         # missing files; unsafe globals (UnsafeCheckpointError names them);

@@ -73,7 +73,8 @@ class SFVSRInferencer(BaseInferencer):
     #: ``start_idx``, ``filename_tmpl``: names of output frames in a folder
     #: (MMagic's keys); ``ensemble``: test-time ensemble (None: the
     #: config's ``model.ensemble``); ``precision``: 'fp32', 'fp16' (CUDA) or
-    #: 'bf16' autocast; ``progress``: a summary line on stdout and a tqdm bar
+    #: 'bf16' autocast; ``channels_last``: convolutions in the channels-last
+    #: memory format; ``progress``: a summary line on stdout and a tqdm bar
     #: on stderr.
     extra_parameters = dict(
         segment_length=32,
@@ -87,6 +88,7 @@ class SFVSRInferencer(BaseInferencer):
         filename_tmpl='{:08d}.png',
         ensemble=None,
         precision='fp32',
+        channels_last=False,
         progress=False)
 
     def __init__(self,
@@ -207,7 +209,8 @@ class SFVSRInferencer(BaseInferencer):
             tile_overlap=params['tile_overlap'],
             device=self.device,
             ensemble=params['ensemble'],
-            precision=params['precision'])
+            precision=params['precision'],
+            channels_last=params['channels_last'])
         n = reader.num_frames
         if n is not None and interpolate:
             n = 2 * n - 1

@@ -220,7 +220,9 @@ def restore_video(
         as_uint8: bool = True,
         on_segment: Optional[Callable[[SegmentPlan], None]] = None,
         ensemble: Optional[bool] = None,
-        precision: str = 'fp32') -> Iterator[Union[np.ndarray, torch.Tensor]]:
+        precision: str = 'fp32',
+        channels_last: bool = False
+) -> Iterator[Union[np.ndarray, torch.Tensor]]:
     """Super-resolve a stream of frames, yielding output frames in order.
 
     Frames are pulled from ``frames`` only as segments need them, and every
@@ -251,6 +253,11 @@ def restore_video(
         precision (str): 'fp32', or autocast to 'fp16' (CUDA) or 'bf16'
             (CUDA or CPU); weights stay fp32, outputs are returned in fp32.
             See :func:`autocast_context`. Default: 'fp32'.
+        channels_last (bool): Run the convolutions in the channels-last
+            memory format: the net's 4-d weights are converted in place
+            (same values; the net stays channels-last, which any later run
+            also accepts) and convolutions then pick that layout.
+            Default: False.
 
     Yields:
         np.ndarray | Tensor: Output frames ``0 .. 2t - 2``.
@@ -261,6 +268,8 @@ def restore_video(
         device = param.device if param is not None else 'cpu'
     interpolate = getattr(net, 'interpolate', True)
     autocast_context(precision, device)  # refuse bad settings before reading
+    if channels_last:
+        net.to(memory_format=torch.channels_last)
     if ensemble is None:
         forward_ensemble = getattr(model, 'forward_ensemble', None)
     else:

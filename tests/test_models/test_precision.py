@@ -88,3 +88,34 @@ def test_precision_settings():
     assert out.dtype == torch.float32  # handed on in fp32
     err = ((out - ref) / 255).pow(2).mean()
     assert 0 < err < 10**(-MIN_PSNR_DB / 10)
+
+
+@pytest.mark.parametrize('precision', ['fp32', 'bf16'])
+def test_channels_last_gives_the_same_frames(precision):
+    """``channels_last=True`` converts the net's 4-d weights to the
+    channels-last layout, its convolutions run in it, and the frames equal
+    the default layout's (up to float summation order)."""
+    net = tiny_net('auto')
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 256, (12, 16, 3), np.uint8) for _ in range(3)]
+    ref = torch.stack(
+        list(restore_video(net, frames, as_uint8=False, precision=precision)))
+    layouts = []
+    first_conv = next(m for m in net.modules()
+                      if isinstance(m, torch.nn.Conv2d))
+    first_conv.register_forward_hook(lambda module, args, out: layouts.append(
+        out.is_contiguous(memory_format=torch.channels_last)))
+    assert not first_conv.weight.is_contiguous(
+        memory_format=torch.channels_last)
+    out = torch.stack(
+        list(
+            restore_video(
+                net,
+                frames,
+                as_uint8=False,
+                precision=precision,
+                channels_last=True)))
+    assert first_conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert layouts and all(layouts)  # the convolutions ran channels-last
+    tolerance = 1e-3 if precision == 'fp32' else 2.0  # 0..255 scale
+    assert (out - ref).abs().max() < tolerance

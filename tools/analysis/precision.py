@@ -1,8 +1,9 @@
-"""Speed and quality of SFNet under fp32, bf16 and fp16 autocast.
+"""Speed and quality of SFNet under fp32, bf16 and fp16 autocast, and in
+the channels-last memory format.
 
     python tools/analysis/precision.py CONFIG CHECKPOINT DATA_ROOT
         [--list sep_testlist.txt] [--precisions fp32 bf16] [--repeats 3]
-        [--device cpu] [--threads 2]
+        [--device cpu] [--threads 2] [--channels-last]
 
 DATA_ROOT holds Vimeo90K septuplets (``sequences/<clip>/im1..7.png`` GT,
 ``sequences_BIx4/...`` LR; the demo writes them under
@@ -14,7 +15,9 @@ pass), wall and CPU time of this process (CPU time is what a busy
 machine distorts least; on CUDA only wall time means anything), the
 speed-up in CPU time over the first precision, the Y-PSNR against the GT
 (all 7 frames, no border crop) and the PSNR of the output against the first
-precision's (uint8 RGB).
+precision's (uint8 RGB). With ``--channels-last`` every precision is
+measured again with the net in the channels-last memory format (after all
+the default-layout rows, since the conversion is in place).
 """
 import argparse
 import os.path as osp
@@ -42,6 +45,10 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
         '--threads', type=int, default=None, help='torch threads (CPU)')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='also measure each precision in the channels-last format')
     return parser.parse_args(argv)
 
 
@@ -84,21 +91,30 @@ def main(argv=None):
     model = init_model(args.config, args.checkpoint, args.device)
     data = [read_septuplet(args.data_root, clip) for clip in clips]
 
-    def restore(lqs, precision):
+    def restore(lqs, precision, channels_last):
         return np.stack(
             list(
                 restore_video(
-                    model, lqs, segment_length=None, precision=precision)))
+                    model,
+                    lqs,
+                    segment_length=None,
+                    precision=precision,
+                    channels_last=channels_last)))
 
+    # the default layout first: the channels-last conversion is in place
+    variants = [(p, False) for p in args.precisions]
+    if args.channels_last:
+        variants += [(p, True) for p in args.precisions]
     rows = []
     reference = None
-    for precision in args.precisions:
-        outputs = [restore(lqs, precision) for lqs, _ in data]  # warm-up
+    for precision, channels_last in variants:
+        outputs = [restore(lqs, precision, channels_last)
+                   for lqs, _ in data]  # warm-up
         seconds, cpu_seconds = [], []
         for _ in range(args.repeats):
             for lqs, _ in data:
                 start, cpu_start = time.perf_counter(), time.process_time()
-                restore(lqs, precision)
+                restore(lqs, precision, channels_last)
                 seconds.append(time.perf_counter() - start)
                 cpu_seconds.append(time.process_time() - cpu_start)
         y_psnr = np.mean([
@@ -114,7 +130,8 @@ def main(argv=None):
         ]
         rows.append(
             dict(
-                precision=precision,
+                precision=precision +
+                (', channels-last' if channels_last else ''),
                 s_per_septuplet=statistics.median(seconds),
                 cpu_s_per_septuplet=statistics.median(cpu_seconds),
                 y_psnr=y_psnr,
