@@ -41,3 +41,21 @@ def test_count_flops_adds_the_deformable_convs_to_the_aten_ops():
     net = FrameWiseDCN()
     count_flops(net, frames, h, w)
     assert not net.dcn._forward_hooks  # hooks removed
+
+
+def test_number_arg_accepts_the_bound_and_refuses_in_one_line():
+    import argparse
+
+    from sfvsr_plugin.utils.cli import number_arg
+    assert number_arg(int, 1)('1') == 1
+    assert number_arg(int, 0)('0') == 0
+    assert number_arg(float, 0, strict=True)('0.5') == 0.5
+    for parse, value, message in (
+        (number_arg(int, 1), '0', "expected an integer >= 1, got '0'"),
+        (number_arg(int, 0), 'x', "expected an integer >= 0, got 'x'"),
+        (number_arg(float, 0,
+                    strict=True), '0', "expected a number > 0, got '0'"),
+    ):
+        with pytest.raises(argparse.ArgumentTypeError) as err:
+            parse(value)
+        assert str(err.value) == message

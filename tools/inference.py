@@ -17,6 +17,8 @@ import pickle
 import sys
 import time
 
+from sfvsr_plugin.utils.cli import number_arg
+
 
 def capacity_arg(value):
     if value.lower() in ('all', 'none'):
@@ -29,25 +31,6 @@ def capacity_arg(value):
         raise argparse.ArgumentTypeError(
             f"expected a positive integer or 'all', got {value!r}")
     return capacity
-
-
-def number_arg(kind, minimum, strict=False):
-    """An argparse type: ``kind`` (int or float) ``>= minimum`` (``>`` with
-    ``strict``)."""
-
-    def parse(value):
-        try:
-            number = kind(value)
-        except ValueError:
-            number = None
-        if number is None or number < minimum or (strict
-                                                  and number == minimum):
-            raise argparse.ArgumentTypeError(
-                f'expected {"an integer" if kind is int else "a number"} '
-                f'{">" if strict else ">="} {minimum}, got {value!r}')
-        return number
-
-    return parse
 
 
 def parse_args(argv=None):

@@ -15,16 +15,9 @@ import argparse
 import os.path as osp
 import sys
 
+from sfvsr_plugin.utils.cli import number_arg
 
-def positive_int(value):
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(
-            f'expected an integer >= 1, got {value!r}')
-    return number
+positive_int = number_arg(int, 1)
 
 
 def size_arg(value):
