@@ -37,6 +37,20 @@ def load_tool(*parts):
     return module
 
 
+def one_line_refusal(main, capsys, *args):
+    """Run a tool's ``main`` on ``args``; assert it refused with a non-zero
+    exit and one message line, no traceback; return that line (shared with
+    the other tools' tests)."""
+    with pytest.raises(SystemExit) as e:
+        main([str(a) for a in args])
+    err = capsys.readouterr().err.strip().splitlines()
+    message = e.value.code if isinstance(e.value.code, str) else err[-1]
+    assert e.value.code != 0
+    assert 'Traceback' not in '\n'.join(err)
+    assert len(message.splitlines()) == 1
+    return message
+
+
 @pytest.fixture(scope='module')
 def inference():
     return load_tool('inference.py')
@@ -237,14 +251,8 @@ def test_bad_options_and_checkpoints_are_one_line_errors(
     traceback."""
 
     def refusal(*args):
-        with pytest.raises(SystemExit) as e:
-            inference.main([str(a) for a in args] + [str(tmp_path / 'out')])
-        err = capsys.readouterr().err.strip().splitlines()
-        message = e.value.code if isinstance(e.value.code, str) else err[-1]
-        assert e.value.code != 0
-        assert 'Traceback' not in '\n'.join(err)
-        assert len(message.splitlines()) == 1
-        return message
+        return one_line_refusal(inference.main, capsys, *args,
+                                tmp_path / 'out')
 
     good = (tiny_config, tiny_checkpoint, clip_folder)
     for option, value, rule in (('--tile', '0', 'integer >= 1'),
