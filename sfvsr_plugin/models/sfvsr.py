@@ -81,13 +81,22 @@ class SFVSR(BaseEditModel):
         pixel_loss (dict): ``ρ``. Default: MMagic's ``CharbonnierLoss`` with
             ``eps = w^2 = 1e-6``.
         structure_weight (float): Weight of the structure term. Default: 1.
-        detail_weight (float): Weight of the detail term. Default: 1.
+            At 0 the term is not trained on but still computed (without
+            gradient) and logged as ``structure_error``.
+        detail_weight (float): Weight of the detail term. Default: 1. At 0
+            logged as ``detail_error``, as for the structure.
         scale (int): Down/up scale of the structure component. Default: 4.
         ensemble (bool | dict, optional): Test-time ensemble of validation
             and testing (``mode='tensor'``/``'predict'``), see
             :func:`build_ensemble`; True averages the 16 flips, transposes
             and time reversals (``--cfg-options model.ensemble=True`` in
             ``tools/test.py``). Default: None.
+        channels_last (bool): Keep the generator's 4-d weights in the
+            channels-last memory format, so that its convolutions (and their
+            gradients) run in that layout. On CPU this trains the demo 1.25x
+            faster (docs/demo.md); the losses and gradients equal the default
+            layout's up to float summation order, and checkpoints load into
+            either layout. Default: False.
         train_cfg, test_cfg, init_cfg, data_preprocessor: as in
             ``BaseEditModel``.
     """
@@ -103,6 +112,7 @@ class SFVSR(BaseEditModel):
                  detail_weight: float = 1.0,
                  scale: int = 4,
                  ensemble: Union[bool, dict, None] = None,
+                 channels_last: bool = False,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
@@ -118,6 +128,11 @@ class SFVSR(BaseEditModel):
         self.detail_weight = detail_weight
         self.scale = scale
         self.forward_ensemble = build_ensemble(ensemble)
+        self.channels_last = channels_last
+        if channels_last:
+            # before the runner wraps the model (DDP), so that its gradient
+            # buckets and the optimizer's state take the same layout
+            self.generator.to(memory_format=torch.channels_last)
 
     def forward_train(self,
                       inputs: torch.Tensor,
@@ -144,12 +159,20 @@ class SFVSR(BaseEditModel):
                 'ST-VSR) and that GT is exactly the scale of LR')
         gt_structure, gt_detail = structure_detail(gt, self.scale)
         num_frames = gt.size(1)
-        return dict(
-            loss_img=num_frames * self.pixel_loss(out, gt),
-            loss_structure=num_frames * self.structure_weight *
-            self.pixel_loss(structure, gt_structure),
-            loss_detail=num_frames * self.detail_weight *
-            self.pixel_loss(detail, gt_detail))
+        losses = dict(loss_img=num_frames * self.pixel_loss(out, gt))
+        for name, weight, pred, target in (('structure', self.structure_weight,
+                                            structure, gt_structure),
+                                           ('detail', self.detail_weight,
+                                            detail, gt_detail)):
+            if weight:
+                losses[f'loss_{name}'] = num_frames * weight * \
+                    self.pixel_loss(pred, target)
+            else:
+                # a key without 'loss' is logged, not summed into the loss
+                with torch.no_grad():
+                    losses[f'{name}_error'] = num_frames * self.pixel_loss(
+                        pred, target)
+        return losses
 
     def forward_tensor(self,
                        inputs: torch.Tensor,

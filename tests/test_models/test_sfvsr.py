@@ -134,3 +134,84 @@ def test_tvsr_loss_uses_the_inserted_middle_frame():
     model.eval()
     pred = model(**data, mode='predict')
     assert pred[0].output.pred_img.shape == (3, 16, 16)
+
+
+def test_channels_last_training_equals_the_default_layout():
+    """``channels_last=True``: the convolutions run channels-last, and the
+    losses and gradients equal the default layout's for the same weights
+    (within 1e-5); its checkpoints load into a default-layout editor."""
+
+    def build(channels_last):
+        torch.manual_seed(0)
+        return MODELS.build(
+            dict(
+                type='SFVSR',
+                generator=tiny_sfnet_cfg(),
+                channels_last=channels_last,
+                data_preprocessor=PREPROCESSOR))
+
+    ref, fast = build(False), build(True)
+    torch.manual_seed(1)
+    data = make_batch(ref, h=16, w=16)
+    layouts = []
+    for module in fast.generator.modules():
+        if isinstance(module, torch.nn.Conv2d):
+            assert module.weight.is_contiguous(
+                memory_format=torch.channels_last)
+            module.register_forward_hook(lambda m, args, out: layouts.append(
+                out.is_contiguous(memory_format=torch.channels_last)))
+    results = []
+    for model in (ref, fast):
+        losses = model(**data, mode='loss')
+        sum(losses.values()).backward()
+        results.append((losses, {
+            name: p.grad
+            for name, p in model.named_parameters() if p.grad is not None
+        }))
+    assert layouts and all(layouts)
+    (ref_losses, ref_grads), (losses, grads) = results
+    for key in ref_losses:
+        torch.testing.assert_close(
+            losses[key], ref_losses[key], rtol=1e-5, atol=1e-5)
+    assert grads.keys() == ref_grads.keys() and len(grads) > 50
+    for name in ref_grads:
+        scale = ref_grads[name].abs().max().clamp(min=1e-3)
+        assert (grads[name] - ref_grads[name]).abs().max() <= 1e-5 * scale, \
+            name
+    # a checkpoint of the channels-last editor in a default-layout one
+    ref.load_state_dict(fast.state_dict())
+    with torch.no_grad():
+        torch.testing.assert_close(
+            ref(**data, mode='tensor'),
+            fast(**data, mode='tensor'),
+            rtol=1e-5,
+            atol=1e-5)
+
+
+def test_zero_weight_terms_are_logged_not_trained():
+    """With ``structure_weight=detail_weight=0`` the loss MMEngine sums is
+    the frame term alone; the structure and detail errors are still
+    reported, unweighted and without gradient."""
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(
+            type='SFVSR',
+            generator=tiny_sfnet_cfg(),
+            structure_weight=0.,
+            detail_weight=0.,
+            data_preprocessor=PREPROCESSOR))
+    data = make_batch(model)
+    losses = model(**data, mode='loss')
+    assert set(losses) == {'loss_img', 'structure_error', 'detail_error'}
+    assert not losses['structure_error'].requires_grad
+    total, log_vars = model.parse_losses(losses)
+    torch.testing.assert_close(total, losses['loss_img'])
+    assert {'structure_error', 'detail_error'} <= set(log_vars)
+    out, s, d = model.generator(data['inputs'], return_components=True)
+    gs, gd = structure_detail(data['data_samples'].gt_img)
+
+    def rho(x):
+        return torch.sqrt(x**2 + 1e-6).mean(dim=(0, 2, 3, 4)).sum()
+
+    torch.testing.assert_close(losses['structure_error'], rho(s - gs))
+    torch.testing.assert_close(losses['detail_error'], rho(d - gd))

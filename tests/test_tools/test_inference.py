@@ -231,16 +231,33 @@ def test_benchmark_quick(tmp_path, capsys):
     assert res['params_m'] == pytest.approx(n_params / 1e6)
 
 
-def test_benchmark_train_times_both_conv_forms():
-    """The --train rows: a step of the demo config's editor, batched and
-    one conv call per module, alternating (tiny patches here)."""
+def test_benchmark_train_times_every_form(monkeypatch):
+    """The --train rows: a step of the demo config's editor with one conv
+    call per module, batched, and batched channels-last, alternating (tiny
+    patches here); the channels-last model is really channels-last."""
+    import torch
+
+    from sfvsr_plugin import apis
     benchmark = load_tool('analysis', 'benchmark.py')
     name, config, _ = benchmark.TRAIN_CASES[0]
     assert name == 'demo'
-    res = benchmark.measure_train(config, 8, ['unbatched', 'batched'], 1,
-                                  'cpu', None)
+    variants = [variant for variant, _ in benchmark.TRAIN_VARIANTS]
+    assert variants == ['unbatched', 'batched', 'channels_last']
+    layouts = []
+    init_model = apis.init_model
+
+    def recording_init_model(cfg, **kwargs):
+        model = init_model(cfg, **kwargs)
+        conv = model.generator.feature_extractor.conv_first
+        layouts.append(
+            conv.weight.is_contiguous(memory_format=torch.channels_last))
+        return model
+
+    monkeypatch.setattr(apis, 'init_model', recording_init_model)
+    res = benchmark.measure_train(config, 8, variants, 1, 'cpu', None)
+    assert layouts == [False, False, True]
     assert res['batch'] == 4  # the demo config's
-    assert res['unbatched'] > 0 and res['batched'] > 0
+    assert all(res[variant] > 0 for variant in variants)
     assert res['peak_mib'] > 0
 
 

@@ -33,12 +33,14 @@ Training rows (``--train``): training steps of the editor (eq. 7 loss,
 backward, AdaMax step) on random batches, for the demo config
 (``configs/sfnet/sfnet_demo_bigbuckbunny.py``: 16 channels, 4 clips of 16x16
 LR patches) and the paper config (64 channels, 6 clips of 32x32 LR
-patches), each with SFNet's batched convs and with one conv call per
-module (``sfvsr_plugin.testing.unbatched``, the implementation before the
-batching), so one run shows before and after. The two alternate step by
-step in one process for ``--train-steps`` rounds after 2 warm-up steps
-each, and each reports its median step time (robust to a machine whose
-speed drifts); peak memory comes from a run of each alone.
+patches), each in three forms, so one run shows before and after: one conv
+call per module (``sfvsr_plugin.testing.unbatched``, the implementation
+before the batching), SFNet's batched convs, and batched convs with the
+weights channels-last (the editor's ``channels_last=True``), whatever the
+config itself sets. The three alternate step by step in one process for
+``--train-steps`` rounds after 2 warm-up steps each, and each reports its
+median step time (robust to a machine whose speed drifts); peak memory
+comes from a run of each alone.
 
 The table is printed as markdown and written to ``OUT_DIR/benchmark.md`` and
 ``.csv``; the plot to ``OUT_DIR/benchmark.png``.
@@ -56,6 +58,9 @@ PAPER_ROW = (4, (112, 64))
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: (name, config, LR patch side) of the training rows; batch sizes are the
 #: configs' own.
+#: (variant, what the table calls it) of the training rows, before to after.
+TRAIN_VARIANTS = (('unbatched', 'one per module'), ('batched', 'batched'),
+                  ('channels_last', 'batched, channels-last'))
 TRAIN_CASES = (
     ('demo', 'configs/sfnet/sfnet_demo_bigbuckbunny.py', 16),
     ('paper', 'configs/sfnet/sfnet_4xb6-600k_vimeo90k-bi.py', 32),
@@ -249,10 +254,12 @@ def measure_video(cfg, capacity, length, size, segment_length, overlap, device,
 def measure_train(config, patch, variants, steps, device, threads):
     """Training steps of the editor of ``config`` on random batches.
 
-    ``variants`` is a list of 'batched' / 'unbatched'. With several, their
-    steps alternate (one of each per round), so that a machine whose speed
-    drifts (shared cores) slows all of them alike; each gets the median of
-    its step times. Peak memory is only meaningful with one variant.
+    ``variants`` is a list of 'unbatched', 'batched' and 'channels_last'
+    (batched, weights channels-last); each has a model of its own, all
+    from the same seed. With several, their steps alternate (one of each
+    per round), so that a machine whose speed drifts (shared cores) slows
+    all of them alike; each gets the median of its step times. Peak memory
+    is only meaningful with one variant.
     """
     import contextlib
     import statistics
@@ -268,11 +275,15 @@ def measure_train(config, patch, variants, steps, device, threads):
         torch.set_num_threads(threads)
     cfg = Config.fromfile(osp.join(REPO, config))
     batch = cfg.train_dataloader.batch_size
-    torch.manual_seed(0)
-    model = init_model(cfg, device=device).train()
-    # the config's own optimizer (AdaMax for the paper, Adam for the demo)
-    optim = build_optim_wrapper(model, cfg.optim_wrapper).optimizer
-    net, frames = model.generator, 4  # a septuplet's frames 1, 3, 5, 7
+    models, optims = {}, {}
+    for variant in variants:
+        cfg.model.channels_last = variant == 'channels_last'
+        torch.manual_seed(0)
+        models[variant] = init_model(cfg, device=device).train()
+        # the config's own optimizer (AdaMax for the paper, Adam for the demo)
+        optims[variant] = build_optim_wrapper(models[variant],
+                                              cfg.optim_wrapper).optimizer
+    net, frames = models[variants[0]].generator, 4  # frames 1, 3, 5, 7
     hr = net.upscale_factor * patch
     lqs = torch.rand(batch, frames, 3, patch, patch, device=device)
     gt = DataSample(
@@ -283,10 +294,10 @@ def measure_train(config, patch, variants, steps, device, threads):
     def step(variant):
         with (unbatched()
               if variant == 'unbatched' else contextlib.nullcontext()):
-            losses = model.forward_train(lqs, gt)
-            optim.zero_grad()
+            losses = models[variant].forward_train(lqs, gt)
+            optims[variant].zero_grad()
             sum(losses.values()).backward()
-            optim.step()
+            optims[variant].step()
 
     for variant in variants:  # warm-up
         step(variant)
@@ -532,11 +543,10 @@ def main(argv=None):
         # speed: both variants alternating in one process
         speed = in_child(
             measure_train,
-            variants=['unbatched', 'batched'],
+            variants=[variant for variant, _ in TRAIN_VARIANTS],
             steps=args.train_steps,
             **common)
-        for variant, convs in (('unbatched', 'one per module'), ('batched',
-                                                                 'batched')):
+        for variant, convs in TRAIN_VARIANTS:
             # memory: each variant alone
             mem = in_child(
                 measure_train, variants=[variant], steps=1, **common)
@@ -583,10 +593,12 @@ def main(argv=None):
                 'steps_per_s', 'peak_mib', 'added_mib'
             ]) + '\n')
         for name, _, _ in TRAIN_CASES:
-            before, after = (
+            before, batched, channels_last = (
                 r['s_per_step'] for r in train_rows if r['config'] == name)
-            text.append(f'{name}: batched convs {before / after:.2f}x the '
-                        'steps per second of one call per module\n')
+            text.append(f'{name}: batched convs {before / batched:.2f}x the '
+                        'steps per second of one call per module, '
+                        f'channels-last {batched / channels_last:.2f}x '
+                        f'those ({before / channels_last:.2f}x in all)\n')
     if video_rows:
         text.append(f'## Segmented pipeline (segment/overlap '
                     f'{args.segment_length}/{args.overlap} input frames)\n\n' +
