@@ -32,9 +32,9 @@ EXPECTED = {
         ('Conv2d', 0): (3, 373248),
         ('ModulatedDeformConv2d', 1): (3, 110592),
     }),
-    'demo': (432924, {
+    'demo': (456124, {
         ('Conv2d', 1): (86, 283568),
-        ('Conv2d', 0.1): (24, 92160),
+        ('Conv2d', 0.1): (34, 115200),
         ('Conv2d', 1e-3): (2, 864),
         ('Conv2d', 0): (3, 46656),
         ('ModulatedDeformConv2d', 1): (3, 6912),

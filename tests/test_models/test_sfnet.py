@@ -312,6 +312,8 @@ def test_untrained_net_starts_at_bicubic_and_blending(monkeypatch):
     with the reconstruction's last conv at 0.1 x Kaiming)."""
     ours, base = _psnr_to_gt_of_init_net(monkeypatch)
     assert abs(ours - base) < 0.05, (ours, base)
-    # the check can fail: the former init starts far below the baseline
+    # the check can fail: the former init starts clearly below the
+    # baseline (1.34 dB with the demo net of 2026-11-28, 0.36 dB with
+    # today's deeper FE and F&R)
     ours_before, _ = _psnr_to_gt_of_init_net(monkeypatch, 0.1)
-    assert ours_before < base - 1, (ours_before, base)
+    assert ours_before < base - 0.25, (ours_before, base)

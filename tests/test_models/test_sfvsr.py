@@ -215,3 +215,41 @@ def test_zero_weight_terms_are_logged_not_trained():
 
     torch.testing.assert_close(losses['structure_error'], rho(s - gs))
     torch.testing.assert_close(losses['detail_error'], rho(d - gd))
+
+
+def test_eq7_pulls_the_detail_off_the_frame_where_the_structure_misses():
+    """Why the demo trains on the frame term alone (docs/demo.md): where S
+    misses its target, eq. 7's detail term pulls D towards ``gt_D`` while
+    the frame term pulls it towards ``gt - S``. At the D that makes the
+    frame exact the gradient of eq. 7 is not zero; with
+    ``structure_weight = detail_weight = 0`` it is."""
+    torch.manual_seed(0)
+    gt = torch.rand(1, 3, 3, 16, 16)
+    gt_structure, _ = structure_detail(gt)
+    structure = gt_structure + 0.05 * torch.randn_like(gt)  # S misses
+
+    class FixedStructure(torch.nn.Module):
+        """S fixed off its target, D a free tensor."""
+
+        def __init__(self):
+            super().__init__()
+            self.detail = torch.nn.Parameter(gt - structure)  # frame exact
+
+        def forward(self, inputs, return_components=False):
+            return structure + self.detail, structure, self.detail
+
+    for weight, moves in ((1., True), (0., False)):
+        model = MODELS.build(
+            dict(
+                type='SFVSR',
+                generator=tiny_sfnet_cfg(),
+                structure_weight=weight,
+                detail_weight=weight))
+        model.generator = FixedStructure()
+        losses = model.forward_train(
+            torch.zeros(1, 2, 3, 4, 4), DataSample(gt_img=gt))
+        total, _ = model.parse_losses(losses)
+        total.backward()
+        grad = model.generator.detail.grad.abs().mean()
+        # the frame term's Charbonnier gradient at zero error is exactly 0
+        assert (grad > 1e-4) == moves, (weight, grad)

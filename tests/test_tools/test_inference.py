@@ -261,6 +261,34 @@ def test_benchmark_train_times_every_form(monkeypatch):
     assert res['peak_mib'] > 0
 
 
+def test_benchmark_train_rows_of_the_chosen_configs(tmp_path, capsys,
+                                                    monkeypatch):
+    """``--train --train-cases demo``: rows for the demo config only, one
+    per form, and the speed-up line computed from their step times (the
+    measurements faked here; ``measure_train`` is tested above)."""
+    benchmark = load_tool('analysis', 'benchmark.py')
+    seconds = dict(unbatched=1.0, batched=0.8, channels_last=0.5)
+    calls = []
+
+    def fake_in_child(fn, **kwargs):
+        assert fn is benchmark.measure_train
+        calls.append((kwargs['config'], tuple(kwargs['variants'])))
+        return dict(batch=4, peak_mib=100., added_mib=10., **seconds)
+
+    monkeypatch.setattr(benchmark, 'in_child', fake_in_child)
+    benchmark.main([
+        '--skip-model-rows', '--train', '--train-cases', 'demo', '--out-dir',
+        str(tmp_path)
+    ])
+    table = capsys.readouterr().out
+    assert {config for config, _ in calls} == {benchmark.TRAIN_CASES[0][1]}
+    for form in ('one per module', 'batched', 'batched, channels-last'):
+        assert f'| demo | {form} | 4 | 16x16 |' in table
+    assert '| paper |' not in table
+    assert ('demo: batched convs 1.25x the steps per second of one call per '
+            'module, channels-last 1.60x those (2.00x in all)') in table
+
+
 def test_bad_options_and_checkpoints_are_one_line_errors(
         inference, tiny_config, tiny_checkpoint, clip_folder, tmp_path,
         capsys):

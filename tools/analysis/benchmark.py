@@ -5,7 +5,8 @@ Usage:
         [--frames 8 32 128] [--sizes 112x64 320x180] [--capacity 8]
         [--device cpu|cuda] [--out-dir work_dirs/benchmark] [--quick]
         [--video-lengths 100 400 --segment-length 16 --overlap 4
-         --video-size 64x48] [--train [--train-steps 5]]
+         --video-size 64x48] [--train [--train-steps 5]
+         [--train-cases demo paper]]
 
 Model rows: one forward pass of t LR frames (``(1, t, 3, h, w)`` in, 2t-1
 frames at the model's scale out) for every ``--frames`` x ``--sizes``, with
@@ -29,14 +30,15 @@ timing synchronises the device. FLOPs are counted by
 ``sfvsr_plugin.utils.count_flops``, as in ``model_complexity.py`` (aten ops
 plus mmcv's deformable convs, one multiply-add = 2 FLOPs).
 
-Training rows (``--train``): training steps of the editor (eq. 7 loss,
-backward, AdaMax step) on random batches, for the demo config
-(``configs/sfnet/sfnet_demo_bigbuckbunny.py``: 16 channels, 4 clips of 16x16
-LR patches) and the paper config (64 channels, 6 clips of 32x32 LR
-patches), each in three forms, so one run shows before and after: one conv
-call per module (``sfvsr_plugin.testing.unbatched``, the implementation
-before the batching), SFNet's batched convs, and batched convs with the
-weights channels-last (the editor's ``channels_last=True``), whatever the
+Training rows (``--train``): training steps of the editor (the config's
+own loss and optimizer: forward, backward, step) on random batches, for the
+demo config (``configs/sfnet/sfnet_demo_bigbuckbunny.py``: 16 channels, 4
+clips of 16x16 LR patches) and the paper config (64 channels, 6 clips of
+32x32 LR patches; ``--train-cases`` picks), each in three forms, so one
+run shows before and after: one conv call per module
+(``sfvsr_plugin.testing.unbatched``, the implementation before the
+batching), SFNet's batched convs, and batched convs with the weights
+channels-last (the editor's ``channels_last=True``), whatever the
 config itself sets. The three alternate step by step in one process for
 ``--train-steps`` rounds after 2 warm-up steps each, and each reports its
 median step time (robust to a machine whose speed drifts); peak memory
@@ -452,7 +454,15 @@ def parse_args(argv=None):
         '--train',
         action='store_true',
         help='training rows: steps/s and peak memory of the demo and the '
-        'paper config, batched convs vs one call per module')
+        'paper config: one conv call per module, batched convs, batched '
+        'channels-last')
+    parser.add_argument(
+        '--train-cases',
+        nargs='+',
+        choices=[name for name, _, _ in TRAIN_CASES],
+        default=[name for name, _, _ in TRAIN_CASES],
+        help='which configs the training rows measure (default: all; a '
+        'step of the paper config takes ~30 s on 2 CPU cores)')
     parser.add_argument(
         '--train-steps',
         type=int,
@@ -534,7 +544,11 @@ def main(argv=None):
                 file=sys.stderr)
 
     train_rows = []
-    for name, config, patch in TRAIN_CASES if args.train else []:
+    train_cases = [
+        case for case in TRAIN_CASES
+        if args.train and case[0] in args.train_cases
+    ]
+    for name, config, patch in train_cases:
         common = dict(
             config=config,
             patch=patch,
@@ -587,12 +601,13 @@ def main(argv=None):
                     ]) + '\n')
     if train_rows:
         text.append(
-            '## Training steps (4 LR frames in, 7 out, eq. 7 loss, AdaMax)'
+            '## Training steps (4 LR frames in, 7 out, the config\'s own loss '
+            'and optimizer)'
             '\n\n' + markdown(train_rows, [
                 'config', 'convs', 'batch', 'lr_patch', 's_per_step',
                 'steps_per_s', 'peak_mib', 'added_mib'
             ]) + '\n')
-        for name, _, _ in TRAIN_CASES:
+        for name, _, _ in train_cases:
             before, batched, channels_last = (
                 r['s_per_step'] for r in train_rows if r['config'] == name)
             text.append(f'{name}: batched convs {before / batched:.2f}x the '
