@@ -9,6 +9,12 @@ PREPROCESSOR = dict(
     type='DataPreprocessor', mean=[0., 0., 0.], std=[255., 255., 255.])
 
 
+def rho(x):
+    """Eq. 7's Charbonnier penalty (w = 1e-3), mean over a frame's
+    elements, summed over the frames of ``(n, t, c, h, w)``."""
+    return torch.sqrt(x**2 + 1e-6).mean(dim=(0, 2, 3, 4)).sum()
+
+
 def make_batch(model, n=2, t=2, h=8, w=8, out_frames=None, train=True):
     """What a dataloader gives after PackInputs, through the preprocessor."""
     out_frames = out_frames or 2 * t - 1
@@ -51,9 +57,6 @@ def test_loss_is_eq7_summed_over_frames():
     out, s, d = model.generator(data['inputs'], return_components=True)
     gt = data['data_samples'].gt_img
     gs, gd = structure_detail(gt)
-
-    def rho(x):  # Charbonnier with w = 1e-3, summed over 7 frames
-        return torch.sqrt(x**2 + 1e-6).mean(dim=(0, 2, 3, 4)).sum()
 
     torch.testing.assert_close(losses['loss_img'], rho(out - gt))
     torch.testing.assert_close(losses['loss_structure'], rho(s - gs))
@@ -129,8 +132,8 @@ def test_tvsr_loss_uses_the_inserted_middle_frame():
     out = model.generator(data['inputs'])
     assert out.shape == (2, 3, 3, 16, 16)
     gt = data['data_samples'].gt_img
-    rho = torch.sqrt((out[:, 1] - gt)**2 + 1e-6).mean()
-    torch.testing.assert_close(losses['loss_img'], rho)
+    expected = torch.sqrt((out[:, 1] - gt)**2 + 1e-6).mean()
+    torch.testing.assert_close(losses['loss_img'], expected)
     model.eval()
     pred = model(**data, mode='predict')
     assert pred[0].output.pred_img.shape == (3, 16, 16)
@@ -209,9 +212,6 @@ def test_zero_weight_terms_are_logged_not_trained():
     assert {'structure_error', 'detail_error'} <= set(log_vars)
     out, s, d = model.generator(data['inputs'], return_components=True)
     gs, gd = structure_detail(data['data_samples'].gt_img)
-
-    def rho(x):
-        return torch.sqrt(x**2 + 1e-6).mean(dim=(0, 2, 3, 4)).sum()
 
     torch.testing.assert_close(losses['structure_error'], rho(s - gs))
     torch.testing.assert_close(losses['detail_error'], rho(d - gd))
