@@ -93,10 +93,10 @@ class SFVSR(BaseEditModel):
             ``tools/test.py``). Default: None.
         channels_last (bool): Keep the generator's 4-d weights in the
             channels-last memory format, so that its convolutions (and their
-            gradients) run in that layout. On CPU this trains the demo 1.25x
-            faster (docs/demo.md); the losses and gradients equal the default
-            layout's up to float summation order, and checkpoints load into
-            either layout. Default: False.
+            gradients) run in that layout. On CPU this trains the demo about
+            1.2x faster (docs/demo.md, docs/inference.md); the losses and
+            gradients equal the default layout's up to float summation
+            order, and checkpoints load into either layout. Default: False.
         train_cfg, test_cfg, init_cfg, data_preprocessor: as in
             ``BaseEditModel``.
     """
@@ -128,7 +128,6 @@ class SFVSR(BaseEditModel):
         self.detail_weight = detail_weight
         self.scale = scale
         self.forward_ensemble = build_ensemble(ensemble)
-        self.channels_last = channels_last
         if channels_last:
             # before the runner wraps the model (DDP), so that its gradient
             # buckets and the optimizer's state take the same layout

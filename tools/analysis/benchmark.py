@@ -58,11 +58,11 @@ import time
 #: 4 LR frames of 112x64: the paper's timing input (Table 1).
 PAPER_ROW = (4, (112, 64))
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-#: (name, config, LR patch side) of the training rows; batch sizes are the
-#: configs' own.
 #: (variant, what the table calls it) of the training rows, before to after.
 TRAIN_VARIANTS = (('unbatched', 'one per module'), ('batched', 'batched'),
                   ('channels_last', 'batched, channels-last'))
+#: (name, config, LR patch side) of the training rows; batch sizes are the
+#: configs' own.
 TRAIN_CASES = (
     ('demo', 'configs/sfnet/sfnet_demo_bigbuckbunny.py', 16),
     ('paper', 'configs/sfnet/sfnet_4xb6-600k_vimeo90k-bi.py', 32),
@@ -554,7 +554,7 @@ def main(argv=None):
             patch=patch,
             device=args.device,
             threads=args.threads)
-        # speed: both variants alternating in one process
+        # speed: all variants alternating in one process
         speed = in_child(
             measure_train,
             variants=[variant for variant, _ in TRAIN_VARIANTS],
