@@ -31,6 +31,27 @@ class EncodedMemory(NamedTuple):
     value: torch.Tensor
 
 
+def _sdpa_operand(x: torch.Tensor) -> torch.Tensor:
+    """``(n, l, d) -> (n, 1, l, d)`` with the strides of a new tensor.
+
+    ``contiguous()`` keeps whatever strides size-1 dimensions have: for a
+    1x1 map (frames of at most 8x8 pixels) the query reached SDPA with a
+    head stride of 1, for which PyTorch's fp32 CUDA kernels have no
+    variant ("cutlassF: no kernel found to launch!", seen on an H200 with
+    PyTorch 2.11; docs/inference.md). And the keys and values of one
+    stored state are views with a last-dimension stride above 1, which
+    sends SDPA to its plain path. Copies only where the strides differ.
+    """
+    x = x.unsqueeze(1)
+    expected, step = [], 1
+    for size in reversed(x.shape):
+        expected.append(step)
+        step *= size
+    if x.stride() == tuple(reversed(expected)):
+        return x
+    return x.clone(memory_format=torch.contiguous_format)
+
+
 @MODELS.register_module()
 class DistantFetch(SFNetModule):
     """Fetches from stored states by attention at 1/8 resolution.
@@ -170,15 +191,18 @@ class DistantFetch(SFNetModule):
         """
         n, d, h, w = query.shape
         c = values.size(2)
-        # The fused CPU/GPU kernels need unit stride in the last dimension;
-        # without .contiguous() SDPA silently falls back to the O(hw*m*hw)
-        # math path.
-        q = (query / self.delta).flatten(2).transpose(1, 2).contiguous()
+        # The fused CPU/GPU kernels need unit stride in the last dimension
+        # (else SDPA silently takes the O(hw*m*hw) math path) and, on CUDA,
+        # aligned strides in the others: _sdpa_operand gives each operand
+        # the strides of a new tensor.
+        q = (query / self.delta).flatten(2).transpose(1, 2)
         k = keys.permute(0, 1, 3, 4, 2).reshape(n, -1, d)  # (n, m*hw, d)
         v = values.permute(0, 1, 3, 4, 2).reshape(n, -1, c)  # (n, m*hw, c)
         if fused:
             out = F.scaled_dot_product_attention(
-                q.unsqueeze(1), k.unsqueeze(1), v.unsqueeze(1),
+                _sdpa_operand(q),
+                _sdpa_operand(k),
+                _sdpa_operand(v),
                 scale=1.0).squeeze(1)
         else:
             out = torch.softmax(q @ k.transpose(1, 2), dim=-1) @ v

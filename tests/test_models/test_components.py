@@ -130,6 +130,39 @@ def test_distant_fetch_fused_matches_reference():
             manual.transpose(1, 2).reshape(2, 16, 3, 5)).abs().max() < 1e-5
 
 
+@pytest.mark.parametrize('map_size, stored', [((1, 1), 1), ((1, 1), 3),
+                                              ((2, 3), 1)])
+def test_distant_fetch_gives_sdpa_the_strides_of_new_tensors(
+        map_size, stored, monkeypatch):
+    """A 1x1 map (frames of at most 8x8) once reached SDPA with a head stride
+    of 1, for which PyTorch's fp32 CUDA kernels have none ("cutlassF: no
+    kernel found to launch!", docs/inference.md): every operand has the
+    strides of a newly allocated tensor of its shape, the output unchanged."""
+    import torch.nn.functional as F
+
+    from sfvsr_plugin.models import distant_fetch
+    df = MODELS.build(
+        dict(type='DistantFetch', mid_channels=16, key_channels=8))
+    h, w = map_size
+    q = torch.randn(2, 8, h, w)
+    k = torch.randn(2, stored, 8, h, w)
+    v = torch.randn(2, stored, 16, h, w)
+    seen = []
+    sdpa = F.scaled_dot_product_attention
+
+    def recording_sdpa(*operands, **kwargs):
+        seen.append([(t.shape, t.stride()) for t in operands])
+        return sdpa(*operands, **kwargs)
+
+    monkeypatch.setattr(distant_fetch.F, 'scaled_dot_product_attention',
+                        recording_sdpa)
+    fused = df.attend(q, k, v, fused=True)
+    assert len(seen) == 1
+    for shape, stride in seen[0]:
+        assert stride == torch.empty(shape).stride(), (shape, stride)
+    torch.testing.assert_close(fused, df.attend(q, k, v, fused=False))
+
+
 def test_distant_fetch_sizes_and_empty_container():
     df = MODELS.build(
         dict(type='DistantFetch', mid_channels=8, key_channels=4))

@@ -289,6 +289,63 @@ def test_benchmark_train_rows_of_the_chosen_configs(tmp_path, capsys,
             'module, channels-last 1.60x those (2.00x in all)') in table
 
 
+def test_benchmark_precisions_and_deform_impl(tmp_path, capsys, monkeypatch):
+    """``--precisions fp32 bf16 --deform-impl torch``: every row once per
+    precision, the precision and the deformable-conv path handed to each
+    measurement; fp16 is refused on a CPU and for training (one line)."""
+    benchmark = load_tool('analysis', 'benchmark.py')
+    calls = []
+
+    def fake_in_child(fn, **kwargs):
+        calls.append((fn.__name__, kwargs['precision'], kwargs['deform_impl']))
+        if fn is benchmark.measure_train:
+            scale = 2. if kwargs['precision'] == 'bf16' else 1.
+            return dict(
+                batch=4,
+                peak_mib=100.,
+                added_mib=10.,
+                unbatched=1.0 * scale,
+                batched=0.8 * scale,
+                channels_last=0.5 * scale)
+        return dict(
+            params_m=1.,
+            gflops=float('nan'),
+            latency_s=0.5,
+            peak_mib=100.,
+            added_mib=10.)
+
+    monkeypatch.setattr(benchmark, 'in_child', fake_in_child)
+    monkeypatch.setattr(benchmark, 'plot', lambda *args: None)
+    benchmark.main([
+        '--quick', '--no-flops', '--train', '--train-cases', 'demo',
+        '--precisions', 'fp32', 'bf16', '--deform-impl', 'torch', '--out-dir',
+        str(tmp_path)
+    ])
+    table = capsys.readouterr().out
+    forward = [c for c in calls if c[0] == 'measure_forward']
+    train = [c for c in calls if c[0] == 'measure_train']
+    # the paper's input and --quick's 2 and 6 frames, 2 stores, 2 precisions
+    assert len(forward) == 3 * 2 * 2
+    assert {p
+            for _, p, _ in forward} == {p
+                                        for _, p, _ in train
+                                        } == {'fp32', 'bf16'}
+    assert {impl for _, _, impl in calls} == {'torch'}
+    assert '| 4 | 112x64 | all | True | bf16 |' in table
+    assert '| demo | batched, channels-last | 4 | 16x16 | bf16 |' in table
+    assert 'deformable convs: torch' in table
+    assert ('demo, bf16: batched convs 1.25x the steps per second') in table
+    for argv, message in ((['--precisions', 'fp16'],
+                           '--precisions fp16 needs --device cuda'), ([
+                               '--device', 'cuda', '--precisions', 'fp16',
+                               '--train'
+                           ], 'fp16 training needs a gradient scaler')):
+        with pytest.raises(SystemExit):
+            benchmark.parse_args(argv)
+        err = capsys.readouterr().err
+        assert message in err and 'Traceback' not in err
+
+
 def test_bad_options_and_checkpoints_are_one_line_errors(
         inference, tiny_config, tiny_checkpoint, clip_folder, tmp_path,
         capsys):

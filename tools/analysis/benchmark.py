@@ -3,7 +3,8 @@
 Usage:
     python tools/analysis/benchmark.py [--config CONFIG] [--mid-channels 64]
         [--frames 8 32 128] [--sizes 112x64 320x180] [--capacity 8]
-        [--device cpu|cuda] [--out-dir work_dirs/benchmark] [--quick]
+        [--device cpu|cuda] [--precisions fp32 bf16] [--deform-impl torch]
+        [--out-dir work_dirs/benchmark] [--quick]
         [--video-lengths 100 400 --segment-length 16 --overlap 4
          --video-size 64x48] [--train [--train-steps 5]
          [--train-cases demo paper]]
@@ -25,8 +26,14 @@ Every measurement runs in a fresh child process (forked from this one after
 the imports). Peak memory on CPU is the child's peak resident set (VmHWM,
 reset through /proc/self/clear_refs after a warm-up); ``added`` is that peak
 minus the resident size before the measured run. On CUDA it is
-``torch.cuda.max_memory_allocated`` (after ``reset_peak_memory_stats``), and
-timing synchronises the device. FLOPs are counted by
+``torch.cuda.max_memory_allocated`` (after ``reset_peak_memory_stats``),
+timing synchronises the device, and a forward row times the second run of
+its size. ``--precisions`` measures every row under each precision
+(``fp32``, or ``bf16`` / ``fp16`` autocast as ``tools/inference.py --bf16``
+runs it; fp16 on CUDA and not for training, which would need a gradient
+scaler). ``--deform-impl torch`` runs AF's
+deformable convs through ``deform_conv.py`` (``grid_sample``) instead of
+mmcv's op, which ``auto`` picks on CUDA. FLOPs are counted by
 ``sfvsr_plugin.utils.count_flops``, as in ``model_complexity.py`` (aten ops
 plus mmcv's deformable convs, one multiply-add = 2 FLOPs).
 
@@ -108,7 +115,7 @@ def parse_size(text):
     return w, h
 
 
-def build(cfg, capacity, device):
+def build(cfg, capacity, device, deform_impl='auto'):
     """The SFNet of generator config ``cfg`` as inference builds it.
 
     Args:
@@ -116,6 +123,8 @@ def build(cfg, capacity, device):
         capacity (int, optional): Container capacity; None reads all stored
             states (the paper).
         device (str): Where to run.
+        deform_impl (str): 'auto' (as configured) or 'torch' (every
+            deformable conv through ``deform_conv.py``).
 
     Returns:
         nn.Module: The SFNet in eval mode, seeded weights.
@@ -125,10 +134,22 @@ def build(cfg, capacity, device):
 
     from sfvsr_plugin.apis import init_model
     torch.manual_seed(0)
-    return init_model(
+    net = init_model(
         Config(dict(model=cfg)),
         device=device,
         capacity='all' if capacity is None else capacity)
+    return use_deform_impl(net, deform_impl)
+
+
+def use_deform_impl(net, deform_impl):
+    """``net`` with its deformable convs on ``deform_impl`` ('auto': as
+    built; 'torch': every part with a ``deform_impl`` set to it, as
+    ``export.torch_deform_conv`` does)."""
+    if deform_impl != 'auto':
+        for module in net.modules():
+            if hasattr(module, 'deform_impl'):
+                module.deform_impl = deform_impl
+    return net
 
 
 def num_outputs(net, frames):
@@ -182,18 +203,34 @@ class Peak:
         return peak / 2**20, max(0, peak - self.base) / 2**20
 
 
-def measure_forward(cfg, capacity, frames, size, device, flops, threads):
+def measure_forward(cfg,
+                    capacity,
+                    frames,
+                    size,
+                    device,
+                    flops,
+                    threads,
+                    precision='fp32',
+                    deform_impl='auto'):
     """One forward pass of ``frames`` LR frames of ``size`` (child)."""
     import torch
+
+    from sfvsr_plugin.apis import autocast_context
     if threads:
         torch.set_num_threads(threads)
-    net = build(cfg, capacity, device)
+    net = build(cfg, capacity, device, deform_impl)
     w, h = size
     params = sum(p.numel() for p in net.parameters())
     peak = Peak(device)
-    with torch.no_grad():
+    with torch.no_grad(), autocast_context(precision, device):
         net(torch.rand(1, 2, 3, 8, 8, device=device))  # load the kernels
         lqs = torch.rand(1, frames, 3, h, w, device=device)
+        if peak.cuda:
+            # CUDA picks kernels and workspaces per shape: time the second
+            # run of this size (a run costs little there, unlike on a CPU)
+            del lqs
+            net(torch.rand(1, frames, 3, h, w, device=device))
+            lqs = torch.rand(1, frames, 3, h, w, device=device)
         peak.start()
         tic = time.perf_counter()
         out = net(lqs)
@@ -216,8 +253,16 @@ def measure_forward(cfg, capacity, frames, size, device, flops, threads):
     return result
 
 
-def measure_video(cfg, capacity, length, size, segment_length, overlap, device,
-                  threads):
+def measure_video(cfg,
+                  capacity,
+                  length,
+                  size,
+                  segment_length,
+                  overlap,
+                  device,
+                  threads,
+                  precision='fp32',
+                  deform_impl='auto'):
     """The segmented pipeline on a synthetic video of ``length`` frames."""
     import numpy as np
     import torch
@@ -225,7 +270,7 @@ def measure_video(cfg, capacity, length, size, segment_length, overlap, device,
     from sfvsr_plugin.apis import restore_video
     if threads:
         torch.set_num_threads(threads)
-    net = build(cfg, capacity, device)
+    net = build(cfg, capacity, device, deform_impl)
     w, h = size
 
     def frames(n, seed=0):
@@ -233,13 +278,15 @@ def measure_video(cfg, capacity, length, size, segment_length, overlap, device,
         for _ in range(n):
             yield rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
 
-    for _ in restore_video(net, frames(3), segment_length, overlap):
+    for _ in restore_video(
+            net, frames(3), segment_length, overlap, precision=precision):
         pass  # load the kernels
     peak = Peak(device)
     peak.start()
     tic = time.perf_counter()
     count, checksum = 0, 0
-    for out in restore_video(net, frames(length), segment_length, overlap):
+    for out in restore_video(
+            net, frames(length), segment_length, overlap, precision=precision):
         count += 1
         checksum += int(out[0, 0, 0])
     peak.sync()
@@ -253,7 +300,14 @@ def measure_video(cfg, capacity, length, size, segment_length, overlap, device,
         added_mib=added_mib)
 
 
-def measure_train(config, patch, variants, steps, device, threads):
+def measure_train(config,
+                  patch,
+                  variants,
+                  steps,
+                  device,
+                  threads,
+                  precision='fp32',
+                  deform_impl='auto'):
     """Training steps of the editor of ``config`` on random batches.
 
     ``variants`` is a list of 'unbatched', 'batched' and 'channels_last'
@@ -261,7 +315,9 @@ def measure_train(config, patch, variants, steps, device, threads):
     from the same seed. With several, their steps alternate (one of each
     per round), so that a machine whose speed drifts (shared cores) slows
     all of them alike; each gets the median of its step times. Peak memory
-    is only meaningful with one variant.
+    is only meaningful with one variant. Under ``precision`` 'bf16' the
+    forward pass runs in autocast, the backward pass and the step outside
+    it, as ``AmpOptimWrapper`` runs them.
     """
     import contextlib
     import statistics
@@ -271,7 +327,7 @@ def measure_train(config, patch, variants, steps, device, threads):
     from mmengine.config import Config
     from mmengine.optim import build_optim_wrapper
 
-    from sfvsr_plugin.apis import init_model
+    from sfvsr_plugin.apis import autocast_context, init_model
     from sfvsr_plugin.testing import unbatched
     if threads:
         torch.set_num_threads(threads)
@@ -281,7 +337,8 @@ def measure_train(config, patch, variants, steps, device, threads):
     for variant in variants:
         cfg.model.channels_last = variant == 'channels_last'
         torch.manual_seed(0)
-        models[variant] = init_model(cfg, device=device).train()
+        models[variant] = use_deform_impl(
+            init_model(cfg, device=device).train(), deform_impl)
         # the config's own optimizer (AdaMax for the paper, Adam for the demo)
         optims[variant] = build_optim_wrapper(models[variant],
                                               cfg.optim_wrapper).optimizer
@@ -296,7 +353,8 @@ def measure_train(config, patch, variants, steps, device, threads):
     def step(variant):
         with (unbatched()
               if variant == 'unbatched' else contextlib.nullcontext()):
-            losses = models[variant].forward_train(lqs, gt)
+            with autocast_context(precision, device):
+                losses = models[variant].forward_train(lqs, gt)
             optims[variant].zero_grad()
             sum(losses.values()).backward()
             optims[variant].step()
@@ -370,11 +428,13 @@ def plot(model_rows, video_rows, path):
     if model_rows:
         groups = {}
         for r in model_rows:
-            groups.setdefault((r['size'], r['store']), []).append(r)
-        for (size, store), rs in sorted(groups.items()):
+            groups.setdefault((r['size'], r['store'], r['precision']),
+                              []).append(r)
+        for (size, store, precision), rs in sorted(groups.items()):
             rs = sorted(rs, key=lambda r: r['frames'])
             x = [r['frames'] for r in rs]
-            label = f'{size}, store {store}'
+            label = f'{size}, store {store}' + ('' if precision == 'fp32' else
+                                                f', {precision}')
             axes[0].plot(x, [r['latency_s'] for r in rs], 'o-', label=label)
             axes[1].plot(x, [r['added_mib'] for r in rs], 'o-', label=label)
         for ax, name in zip(axes, ('latency (s)', 'peak memory added (MiB)')):
@@ -386,11 +446,12 @@ def plot(model_rows, video_rows, path):
         ax = axes[-1]
         groups = {}
         for r in video_rows:
-            groups.setdefault(r['store'], []).append(r)
-        for store, rs in sorted(groups.items()):
+            groups.setdefault((r['store'], r['precision']), []).append(r)
+        for (store, precision), rs in sorted(groups.items()):
             ax.plot([r['frames'] for r in rs], [r['added_mib'] for r in rs],
                     'o-',
-                    label=f'segmented, store {store}')
+                    label=f'segmented, store {store}' +
+                    ('' if precision == 'fp32' else f', {precision}'))
         ax.set_xlabel('input frames (video length)')
         ax.set_ylabel('peak memory added (MiB)')
         ax.set_ylim(bottom=0)
@@ -429,6 +490,19 @@ def parse_args(argv=None):
         default=8,
         help='capacity of the bounded store')
     parser.add_argument('--device', default='cpu', help='cpu or cuda')
+    parser.add_argument(
+        '--precisions',
+        nargs='+',
+        choices=['fp32', 'fp16', 'bf16'],
+        default=['fp32'],
+        help='measure every row under each: fp32, or bf16 / fp16 autocast '
+        '(fp16: CUDA, not with --train)')
+    parser.add_argument(
+        '--deform-impl',
+        choices=['auto', 'torch'],
+        default='auto',
+        help="AF's deformable convs: 'auto' (mmcv's op on CUDA, "
+        "deform_conv.py's on CPU) or 'torch' (deform_conv.py's everywhere)")
     parser.add_argument(
         '--threads', type=int, default=None, help='torch threads per child')
     parser.add_argument(
@@ -481,6 +555,14 @@ def parse_args(argv=None):
                 value = ([parse_size(v) for v in value] if isinstance(
                     value, list) else parse_size(value))
             setattr(args, key, value)
+    for precision in args.precisions:
+        if precision == 'fp16' and not args.device.startswith('cuda'):
+            parser.error(f'--precisions fp16 needs --device cuda, got '
+                         f'{args.device}; use bf16 on a CPU')
+        if precision == 'fp16' and args.train:
+            parser.error('--precisions fp16 with --train: fp16 training '
+                         'needs a gradient scaler; measure training in fp32 '
+                         'or bf16')
     return args
 
 
@@ -494,54 +576,62 @@ def main(argv=None):
     cases = [] if args.skip_model_rows else [PAPER_ROW] + [
         (t, s) for s in args.sizes for t in args.frames if (t, s) != PAPER_ROW
     ]
+    impl = dict(device=args.device, deform_impl=args.deform_impl)
     for frames, (w, h) in cases:
         for store, capacity in stores:
-            res = in_child(
-                measure_forward,
-                cfg=cfg,
-                capacity=capacity,
-                frames=frames,
-                size=(w, h),
-                device=args.device,
-                flops=not args.no_flops,
-                threads=args.threads)
-            row = dict(
-                frames=frames,
-                size=f'{w}x{h}',
-                store=store,
-                paper=(frames, (w, h)) == PAPER_ROW,
-                **res)
-            model_rows.append(row)
-            print(
-                f'forward {frames:4d} x {w}x{h} store {store:>4}: '
-                f'{res["latency_s"]:.3f} s, peak {res["peak_mib"]:.0f} MiB '
-                f'(+{res["added_mib"]:.0f})',
-                file=sys.stderr)
+            for precision in args.precisions:
+                res = in_child(
+                    measure_forward,
+                    cfg=cfg,
+                    capacity=capacity,
+                    frames=frames,
+                    size=(w, h),
+                    # FLOPs do not depend on the precision
+                    flops=not args.no_flops and precision == 'fp32',
+                    threads=args.threads,
+                    precision=precision,
+                    **impl)
+                row = dict(
+                    frames=frames,
+                    size=f'{w}x{h}',
+                    store=store,
+                    paper=(frames, (w, h)) == PAPER_ROW,
+                    precision=precision,
+                    **res)
+                model_rows.append(row)
+                print(
+                    f'forward {frames:4d} x {w}x{h} store {store:>4} '
+                    f'{precision}: {res["latency_s"]:.3f} s, peak '
+                    f'{res["peak_mib"]:.0f} MiB (+{res["added_mib"]:.0f})',
+                    file=sys.stderr)
     vw, vh = args.video_size
     for store, capacity in stores if args.video_lengths else []:
         for length in args.video_lengths:
-            res = in_child(
-                measure_video,
-                cfg=cfg,
-                capacity=capacity,
-                length=length,
-                size=(vw, vh),
-                segment_length=args.segment_length,
-                overlap=args.overlap,
-                device=args.device,
-                threads=args.threads)
-            video_rows.append(
-                dict(
-                    frames=length,
-                    size=f'{vw}x{vh}',
-                    store=store,
-                    segment=f'{args.segment_length}/{args.overlap}',
-                    **res))
-            print(
-                f'video {length:5d} x {vw}x{vh} store {store:>4}: '
-                f'{res["latency_s"]:.1f} s, peak {res["peak_mib"]:.0f} MiB'
-                f' (+{res["added_mib"]:.0f})',
-                file=sys.stderr)
+            for precision in args.precisions:
+                res = in_child(
+                    measure_video,
+                    cfg=cfg,
+                    capacity=capacity,
+                    length=length,
+                    size=(vw, vh),
+                    segment_length=args.segment_length,
+                    overlap=args.overlap,
+                    threads=args.threads,
+                    precision=precision,
+                    **impl)
+                video_rows.append(
+                    dict(
+                        frames=length,
+                        size=f'{vw}x{vh}',
+                        store=store,
+                        segment=f'{args.segment_length}/{args.overlap}',
+                        precision=precision,
+                        **res))
+                print(
+                    f'video {length:5d} x {vw}x{vh} store {store:>4} '
+                    f'{precision}: {res["latency_s"]:.1f} s, peak '
+                    f'{res["peak_mib"]:.0f} MiB (+{res["added_mib"]:.0f})',
+                    file=sys.stderr)
 
     train_rows = []
     train_cases = [
@@ -549,35 +639,39 @@ def main(argv=None):
         if args.train and case[0] in args.train_cases
     ]
     for name, config, patch in train_cases:
-        common = dict(
-            config=config,
-            patch=patch,
-            device=args.device,
-            threads=args.threads)
-        # speed: all variants alternating in one process
-        speed = in_child(
-            measure_train,
-            variants=[variant for variant, _ in TRAIN_VARIANTS],
-            steps=args.train_steps,
-            **common)
-        for variant, convs in TRAIN_VARIANTS:
-            # memory: each variant alone
-            mem = in_child(
-                measure_train, variants=[variant], steps=1, **common)
-            train_rows.append(
-                dict(
-                    config=name,
-                    convs=convs,
-                    batch=speed['batch'],
-                    lr_patch=f'{patch}x{patch}',
-                    s_per_step=speed[variant],
-                    steps_per_s=1 / speed[variant],
-                    peak_mib=mem['peak_mib'],
-                    added_mib=mem['added_mib']))
-            print(
-                f'train {name} ({convs}): {speed[variant]:.3f} s/step '
-                f'(median), peak {mem["peak_mib"]:.0f} MiB',
-                file=sys.stderr)
+        for precision in args.precisions:
+            common = dict(
+                config=config,
+                patch=patch,
+                threads=args.threads,
+                precision=precision,
+                **impl)
+            # speed: all variants alternating in one process
+            speed = in_child(
+                measure_train,
+                variants=[variant for variant, _ in TRAIN_VARIANTS],
+                steps=args.train_steps,
+                **common)
+            for variant, convs in TRAIN_VARIANTS:
+                # memory: each variant alone
+                mem = in_child(
+                    measure_train, variants=[variant], steps=1, **common)
+                train_rows.append(
+                    dict(
+                        config=name,
+                        convs=convs,
+                        batch=speed['batch'],
+                        lr_patch=f'{patch}x{patch}',
+                        precision=precision,
+                        s_per_step=speed[variant],
+                        steps_per_s=1 / speed[variant],
+                        peak_mib=mem['peak_mib'],
+                        added_mib=mem['added_mib']))
+                print(
+                    f'train {name} {precision} ({convs}): '
+                    f'{speed[variant]:.3f} s/step (median), peak '
+                    f'{mem["peak_mib"]:.0f} MiB',
+                    file=sys.stderr)
 
     os.makedirs(args.out_dir, exist_ok=True)
     device = args.device
@@ -590,54 +684,68 @@ def main(argv=None):
         f'# SFNet inference benchmark\n\nmodel: {cfg.get("type")} '
         f'mid_channels={cfg.get("mid_channels", 64)}'
         f'{" (quick)" if args.quick else ""}, device: {device}, '
+        f'deformable convs: {args.deform_impl}, '
         f'peak memory: {mem} (MiB; added = over the resident size before '
         'the run)\n'
     ]
     if model_rows:
-        text.append('## One forward pass of t LR frames\n\n' +
-                    markdown(model_rows, [
-                        'frames', 'size', 'store', 'paper', 'params_m',
-                        'gflops', 'latency_s', 'peak_mib', 'added_mib'
-                    ]) + '\n')
+        text.append(
+            '## One forward pass of t LR frames\n\n' +
+            markdown(model_rows, [
+                'frames', 'size', 'store', 'paper', 'precision', 'params_m',
+                'gflops', 'latency_s', 'peak_mib', 'added_mib'
+            ]) + '\n')
     if train_rows:
         text.append(
             '## Training steps (4 LR frames in, 7 out, the config\'s own loss '
             'and optimizer)'
             '\n\n' + markdown(train_rows, [
-                'config', 'convs', 'batch', 'lr_patch', 's_per_step',
-                'steps_per_s', 'peak_mib', 'added_mib'
+                'config', 'convs', 'batch', 'lr_patch', 'precision',
+                's_per_step', 'steps_per_s', 'peak_mib', 'added_mib'
             ]) + '\n')
         for name, _, _ in train_cases:
-            before, batched, channels_last = (
-                r['s_per_step'] for r in train_rows if r['config'] == name)
-            text.append(f'{name}: batched convs {before / batched:.2f}x the '
-                        'steps per second of one call per module, '
-                        f'channels-last {batched / channels_last:.2f}x '
-                        f'those ({before / channels_last:.2f}x in all)\n')
+            for precision in args.precisions:
+                before, batched, channels_last = (
+                    r['s_per_step'] for r in train_rows
+                    if r['config'] == name and r['precision'] == precision)
+                label = name if precision == 'fp32' else f'{name}, {precision}'
+                text.append(
+                    f'{label}: batched convs {before / batched:.2f}x the '
+                    'steps per second of one call per module, '
+                    f'channels-last {batched / channels_last:.2f}x '
+                    f'those ({before / channels_last:.2f}x in all)\n')
     if video_rows:
         text.append(f'## Segmented pipeline (segment/overlap '
                     f'{args.segment_length}/{args.overlap} input frames)\n\n' +
                     markdown(video_rows, [
-                        'frames', 'size', 'store', 'segment', 'latency_s',
-                        'fps_out', 'peak_mib', 'added_mib'
+                        'frames', 'size', 'store', 'segment', 'precision',
+                        'latency_s', 'fps_out', 'peak_mib', 'added_mib'
                     ]) + '\n')
         for store, _ in stores:
-            rs = [r for r in video_rows if r['store'] == store]
-            ratio_peak = max(r['peak_mib'] for r in rs) / max(
-                1e-9, min(r['peak_mib'] for r in rs))
-            ratio_added = max(r['added_mib'] for r in rs) / max(
-                1e-9, min(r['added_mib'] for r in rs))
-            text.append(f'store {store}: peak memory max/min over lengths '
-                        f'{ratio_peak:.2f}x (added: {ratio_added:.2f}x)\n')
+            for precision in args.precisions:
+                rs = [
+                    r for r in video_rows
+                    if r['store'] == store and r['precision'] == precision
+                ]
+                ratio_peak = max(r['peak_mib'] for r in rs) / max(
+                    1e-9, min(r['peak_mib'] for r in rs))
+                ratio_added = max(r['added_mib'] for r in rs) / max(
+                    1e-9, min(r['added_mib'] for r in rs))
+                label = f'store {store}' + ('' if precision == 'fp32' else
+                                            f', {precision}')
+                text.append(f'{label}: peak memory max/min over lengths '
+                            f'{ratio_peak:.2f}x (added: {ratio_added:.2f}x)'
+                            '\n')
     report = '\n'.join(text)
     print(report)
     with open(osp.join(args.out_dir, 'benchmark.md'), 'w') as f:
         f.write(report)
     with open(osp.join(args.out_dir, 'benchmark.csv'), 'w', newline='') as f:
         keys = [
-            'kind', 'frames', 'size', 'store', 'paper', 'segment', 'params_m',
-            'gflops', 'latency_s', 'fps_out', 'config', 'convs', 'batch',
-            'lr_patch', 's_per_step', 'steps_per_s', 'peak_mib', 'added_mib'
+            'kind', 'frames', 'size', 'store', 'paper', 'segment', 'precision',
+            'params_m', 'gflops', 'latency_s', 'fps_out', 'config', 'convs',
+            'batch', 'lr_patch', 's_per_step', 'steps_per_s', 'peak_mib',
+            'added_mib'
         ]
         writer = csv.DictWriter(f, keys)
         writer.writeheader()
