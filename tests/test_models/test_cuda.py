@@ -14,12 +14,11 @@ from mmagic.structures import DataSample
 
 from sfvsr_plugin.apis import autocast_context
 from sfvsr_plugin.testing import tiny_sfnet_cfg
+from .test_precision import MIN_PSNR_DB
+from .test_precision import tiny_net as precision_tiny_net
 
 pytestmark = pytest.mark.skipif(
     not torch.cuda.is_available(), reason='needs a CUDA device')
-
-#: As test_precision.py: PSNR (peak 1) of half precision vs fp32.
-MIN_PSNR_DB = 50
 
 
 def mmcv_ops_built():
@@ -31,14 +30,10 @@ def mmcv_ops_built():
 
 
 def tiny_net(deform_impl):
-    cfg = tiny_sfnet_cfg()
-    cfg['adjacent_fetch']['deform_impl'] = deform_impl
-    net = MODELS.build(cfg).eval()
-    # a residual whose errors show (the head starts at the bicubic base),
-    # and offsets far from zero so that the deformable conv interpolates
-    for module in net.head.modules():
-        if isinstance(module, torch.nn.Conv2d):
-            torch.nn.init.normal_(module.weight, std=0.1)
+    """test_precision's tiny net (a random reconstruction head, so that its
+    residual counts) with offsets far from zero, so that the deformable
+    conv interpolates."""
+    net = precision_tiny_net(deform_impl)
     for module in net.modules():
         if hasattr(module, 'deform_impl'):
             torch.nn.init.normal_(module.conv_offset[-1].weight, std=0.05)
