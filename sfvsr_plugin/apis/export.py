@@ -64,19 +64,27 @@ def export_net(model: nn.Module) -> nn.Module:
     return getattr(model, 'generator', model)
 
 
-@contextlib.contextmanager
-def torch_deform_conv(net: nn.Module) -> Iterator[nn.Module]:
-    """Run every deformable conv of ``net`` through the pure-PyTorch path.
-
-    Sets ``deform_impl='torch'`` on each part that has one (AF and its
-    flow-guided form) and puts the previous settings back on exit; the
+def set_deform_impl(net: nn.Module, impl: str) -> List[Tuple[nn.Module, str]]:
+    """Set ``deform_impl`` to ``impl`` ('auto', 'mmcv' or 'torch') on each
+    part of ``net`` that has one (AF and its flow-guided form); the
     parameters are not touched.
+
+    Returns:
+        list: ``(part, previous deform_impl)`` pairs, to put them back.
     """
     previous = [(m, m.deform_impl) for m in net.modules()
                 if hasattr(m, 'deform_impl')]
+    for module, _ in previous:
+        module.deform_impl = impl
+    return previous
+
+
+@contextlib.contextmanager
+def torch_deform_conv(net: nn.Module) -> Iterator[nn.Module]:
+    """Run every deformable conv of ``net`` through the pure-PyTorch path
+    (:func:`set_deform_impl`), the previous settings back on exit."""
+    previous = set_deform_impl(net, 'torch')
     try:
-        for module, _ in previous:
-            module.deform_impl = 'torch'
         yield net
     finally:
         for module, impl in previous:

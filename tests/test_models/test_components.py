@@ -87,6 +87,21 @@ def test_adjacent_fetch_implementations_agree():
         MODELS.build(dict(type='AdjacentFetch', deform_impl='cuda'))
 
 
+def test_set_deform_impl_reaches_every_part_and_torch_deform_conv_restores():
+    from sfvsr_plugin.apis.export import set_deform_impl, torch_deform_conv
+    from sfvsr_plugin.testing import tiny_sfnet_cfg
+    net = MODELS.build(tiny_sfnet_cfg())
+    parts = [m for m in net.modules() if hasattr(m, 'deform_impl')]
+    assert len(parts) >= 3  # BRM's AF, FRM's two
+    previous = set_deform_impl(net, 'mmcv')
+    assert [m for m, _ in previous] == parts
+    assert {impl for _, impl in previous} == {'auto'}
+    assert {m.deform_impl for m in parts} == {'mmcv'}
+    with torch_deform_conv(net):
+        assert {m.deform_impl for m in parts} == {'torch'}
+    assert {m.deform_impl for m in parts} == {'mmcv'}
+
+
 def test_adjacent_fetch_offsets_are_bounded():
     af = MODELS.build(
         dict(

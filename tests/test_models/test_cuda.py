@@ -13,6 +13,7 @@ from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 
 from sfvsr_plugin.apis import autocast_context
+from sfvsr_plugin.apis.export import set_deform_impl
 from sfvsr_plugin.testing import tiny_sfnet_cfg
 from .test_precision import MIN_PSNR_DB
 from .test_precision import tiny_net as precision_tiny_net
@@ -79,9 +80,7 @@ def test_cuda_training_step(precision):
     """The editor's loss and gradients on CUDA are the CPU's (fp32), or
     close to them (bf16 autocast of the forward pass)."""
     model = MODELS.build(dict(type='SFVSR', generator=tiny_sfnet_cfg()))
-    for module in model.modules():
-        if hasattr(module, 'deform_impl'):
-            module.deform_impl = 'torch'
+    set_deform_impl(model, 'torch')
     lqs = torch.rand(2, 4, 3, 8, 8)
     gt = DataSample(gt_img=torch.rand(2, 7, 3, 32, 32))
 

@@ -143,12 +143,10 @@ def build(cfg, capacity, device, deform_impl='auto'):
 
 def use_deform_impl(net, deform_impl):
     """``net`` with its deformable convs on ``deform_impl`` ('auto': as
-    built; 'torch': every part with a ``deform_impl`` set to it, as
-    ``export.torch_deform_conv`` does)."""
+    built; 'torch': ``export.set_deform_impl``)."""
     if deform_impl != 'auto':
-        for module in net.modules():
-            if hasattr(module, 'deform_impl'):
-                module.deform_impl = deform_impl
+        from sfvsr_plugin.apis.export import set_deform_impl
+        set_deform_impl(net, deform_impl)
     return net
 
 
