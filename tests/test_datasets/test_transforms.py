@@ -279,20 +279,115 @@ def test_blending_error_is_zero_on_still_frames_and_marks_motion():
     assert still.max() == 0
 
 
-def test_motion_paired_crop_with_one_candidate_is_paired_random_crop():
+@pytest.mark.parametrize('kind',
+                         ['MotionPairedCrop', 'BaselineErrorPairedCrop'])
+def test_scored_crop_with_one_candidate_is_paired_random_crop(kind):
     crops = {}
-    for kind in ('PairedRandomCrop', 'MotionPairedCrop'):
-        cfg = dict(type=kind, gt_patch_size=32)
-        if kind == 'MotionPairedCrop':
-            cfg['num_candidates'] = 1
-        crop = TRANSFORMS.build(cfg)
+    for name, cfg in (('random', dict(type='PairedRandomCrop')),
+                      ('scored', dict(type=kind, num_candidates=1))):
+        crop = TRANSFORMS.build(dict(cfg, gt_patch_size=32))
         np.random.seed(3)
-        crops[kind] = [crop(_moving_square_clip()) for _ in range(5)]
-    for a, b in zip(crops['PairedRandomCrop'], crops['MotionPairedCrop']):
+        crops[name] = [crop(_moving_square_clip()) for _ in range(5)]
+    for a, b in zip(crops['random'], crops['scored']):
         for key in ('img', 'gt'):
             assert len(a[key]) == len(b[key]) == 7
             for x, y in zip(a[key], b[key]):
                 np.testing.assert_array_equal(x, y)
+
+
+def _flat_clip_with_square(frames=7, lr_size=(16, 24), scale=4, step=6):
+    """A flat grey clip (bicubic is exact on it) with one white square in
+    LR rows 8-15 moving right by ``step`` GT pixels per frame."""
+    h, w = lr_size[0] * scale, lr_size[1] * scale
+    gt = []
+    for k in range(frames):
+        frame = np.full((h, w, 3), 100, np.uint8)
+        frame[8 * scale:16 * scale, 8 + step * k:8 + step * k + 16] = 255
+        gt.append(frame)
+    lr = [
+        cv2.resize(f, (lr_size[1], lr_size[0]), interpolation=cv2.INTER_AREA)
+        for f in gt[::2]
+    ]
+    return dict(img=lr, gt=gt, scale=scale)
+
+
+def test_baseline_error_is_zero_where_bicubic_and_blending_are_right():
+    from sfvsr_plugin.datasets.transforms import baseline_error
+    clip = _flat_clip_with_square()
+    error = baseline_error(clip['img'], clip['gt'], 4)
+    assert error.shape == (64, 96)
+    # flat and still above the square (bicubic's reach is 2 LR pixels)
+    assert error[:20].max() < 1e-3
+    assert error[32:64].max() > 50
+    # a still square: only bicubic's blur of its edges, no ghosts of motion
+    still = _flat_clip_with_square(step=0)
+    still_error = baseline_error(still['img'], still['gt'], 4)
+    assert still_error.sum() < 0.5 * error.sum()
+    # S-VSR (as many GT frames as LR ones): every GT frame is bicubic, and
+    # the inserted ones' ghosts are gone
+    svsr = baseline_error(clip['img'], clip['gt'][::2], 4)
+    assert svsr.sum() < error.sum()
+    with pytest.raises(ValueError, match='2t-1 .* or t .* got 5'):
+        baseline_error(clip['img'], clip['gt'][:5], 4)
+
+
+def test_baseline_error_crop_picks_what_the_baseline_gets_wrong():
+    from sfvsr_plugin.datasets.transforms import baseline_error
+    crop = TRANSFORMS.build(
+        dict(
+            type='BaselineErrorPairedCrop',
+            gt_patch_size=32,
+            num_candidates=16))
+    random_crop = TRANSFORMS.build(
+        dict(type='PairedRandomCrop', gt_patch_size=32))
+    np.random.seed(0)
+    scores = {}
+    for name, transform in (('chosen', crop), ('random', random_crop)):
+        scores[name] = []
+        for _ in range(20):
+            out = transform(_flat_clip_with_square())
+            scores[name].append(
+                baseline_error(out['img'], out['gt'], 4).mean())
+    assert min(scores['chosen']) > 0  # 16 draws always find the square
+    assert np.mean(scores['chosen']) > 1.5 * np.mean(scores['random'])
+    # LR and GT patches stay aligned
+    clip = _flat_clip_with_square()
+    out = crop(dict(clip))
+    assert out['img'][0].shape == (8, 8, 3)
+    assert out['gt'][0].shape == (32, 32, 3)
+    for lr, gt in zip(out['img'], out['gt'][::2]):
+        np.testing.assert_array_equal(
+            lr, cv2.resize(gt, (8, 8), interpolation=cv2.INTER_AREA))
+    # one frame pair (S-VSR of one frame) works too
+    single = crop(dict(img=clip['img'][0], gt=clip['gt'][0], scale=4))
+    assert single['gt'].shape == (32, 32, 3)
+
+
+def test_scored_crop_caches_the_scores_of_a_clip_by_its_paths(monkeypatch):
+    from sfvsr_plugin.datasets.transforms import crop as crop_module
+    calls = []
+    real = crop_module.baseline_error
+    monkeypatch.setattr(crop_module, 'baseline_error',
+                        lambda *a: calls.append(1) or real(*a))
+    crops = {}
+    for cache in (False, True):
+        crop = TRANSFORMS.build(
+            dict(
+                type='BaselineErrorPairedCrop',
+                gt_patch_size=32,
+                cache_scores=cache))
+        np.random.seed(5)
+        calls.clear()
+        crops[cache] = []
+        for i in range(6):
+            clip = _flat_clip_with_square(step=6 + i % 2)
+            clip['gt_path'] = [f'clip{i % 2}/im{k}.png' for k in range(7)]
+            crops[cache].append(crop(clip))
+        assert len(calls) == (2 if cache else 6)
+    # the same crops either way: the cache changes no draw
+    for a, b in zip(crops[False], crops[True]):
+        for x, y in zip(a['gt'], b['gt']):
+            np.testing.assert_array_equal(x, y)
 
 
 def test_motion_paired_crop_picks_the_moving_part_and_keeps_alignment():

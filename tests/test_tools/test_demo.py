@@ -1,5 +1,5 @@
-"""The demo's baselines and its table (tools/demo.py)."""
-import numpy as np
+"""The demo's table, pictures and run (tools/demo.py); its baselines are
+tested in tests/test_evaluation/test_baselines.py."""
 import pytest
 
 from .test_inference import load_tool
@@ -8,21 +8,6 @@ from .test_inference import load_tool
 @pytest.fixture(scope='module')
 def demo():
     return load_tool('demo.py')
-
-
-def test_baselines_blend_and_repeat_the_bicubic_frames(demo):
-    rng = np.random.default_rng(0)
-    lr = rng.integers(0, 256, (3, 8, 6, 3), dtype=np.uint8)
-    out = demo.baselines(lr)
-    blend, repeat = out['Bicubic + blending'], out['Bicubic + repetition']
-    assert blend.shape == repeat.shape == (5, 32, 24, 3)
-    np.testing.assert_array_equal(blend[::2], repeat[::2])
-    np.testing.assert_allclose(blend[1], (blend[0] + blend[2]) / 2)
-    np.testing.assert_array_equal(repeat[3], repeat[2])
-    # a bicubic x4 of a flat frame is that frame
-    flat = np.full((2, 4, 4, 3), 77, np.uint8)
-    np.testing.assert_allclose(
-        demo.baselines(flat)['Bicubic + blending'], 77, atol=1e-3)
 
 
 def test_summary_splits_inserted_and_reconstructed_frames(demo):
@@ -108,3 +93,14 @@ def test_training_runs_in_the_configured_processes(demo, monkeypatch):
     assert single[1:3] == ['tools/train.py', demo.CONFIG]
     assert dist[4:] == single[3:] == ['--work-dir', 'w', '--cfg-options'
                                       ] + options
+
+
+def test_report_names_how_the_training_patches_were_chosen(demo):
+    from mmengine.config import Config
+    cfg = Config.fromfile(demo.CONFIG)
+    assert demo.describe_crop(cfg.train_pipeline) == (
+        '64x64 GT patches, each of 4 random ones the one bicubic + blending '
+        'gets most wrong')
+    assert demo.describe_crop(
+        [dict(type='PairedRandomCrop',
+              gt_patch_size=128)]) == 'random 128x128 GT patches'

@@ -4,13 +4,14 @@ MMagic's own transforms (``PairedRandomCrop``, ``Flip``,
 ``RandomTransposeHW``, ``TemporalReverse``, ``PackInputs``) do the rest.
 """
 from .checks import CheckLRScale
-from .crop import MotionPairedCrop, blending_error
+from .crop import (BaselineErrorPairedCrop, MotionPairedCrop, ScoredPairedCrop,
+                   baseline_error, blending_error)
 from .loading import LoadClipFrames
 from .resize import MakeLRFromGT, matlab_downsample
 from .sampling import STVSR_META_KEYS, OddFrameSampling
 
 __all__ = [
-    'CheckLRScale', 'LoadClipFrames', 'MakeLRFromGT', 'MotionPairedCrop',
-    'OddFrameSampling', 'STVSR_META_KEYS', 'blending_error',
-    'matlab_downsample'
+    'BaselineErrorPairedCrop', 'CheckLRScale', 'LoadClipFrames',
+    'MakeLRFromGT', 'MotionPairedCrop', 'OddFrameSampling', 'STVSR_META_KEYS',
+    'ScoredPairedCrop', 'baseline_error', 'blending_error', 'matlab_downsample'
 ]
