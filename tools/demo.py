@@ -256,17 +256,17 @@ def baseline_scores(root: str) -> dict:
 
 
 def describe_crop(pipeline: list) -> str:
-    """The training patches of a pipeline, in words, for the report."""
-    crop = next(t for t in pipeline if 'gt_patch_size' in t)
-    size = crop['gt_patch_size']
-    scored = dict(
-        BaselineErrorPairedCrop='bicubic + blending gets most wrong',
-        MotionPairedCrop='linear blending gets most wrong')
-    if crop['type'] in scored:
-        return (f'{size}x{size} GT patches, each of '
-                f"{crop.get('num_candidates', 4)} random ones the one "
-                f"{scored[crop['type']]}")
-    return f'random {size}x{size} GT patches'
+    """The training patches of a pipeline, in words, for the report (a
+    scored crop says what it prefers: ``ScoredPairedCrop.prefers``)."""
+    from mmagic.registry import TRANSFORMS
+
+    import sfvsr_plugin  # noqa: F401, registers the scored crops
+    crop = TRANSFORMS.build(next(t for t in pipeline if 'gt_patch_size' in t))
+    size = crop.gt_patch_size
+    if getattr(crop, 'prefers', None) is None:
+        return f'random {size}x{size} GT patches'
+    return (f'{size}x{size} GT patches, each of {crop.num_candidates} '
+            f'random ones the one {crop.prefers}')
 
 
 def sfnet_scores(frame_scores: dict, prefix: str) -> list:

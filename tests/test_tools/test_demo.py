@@ -104,3 +104,9 @@ def test_report_names_how_the_training_patches_were_chosen(demo):
     assert demo.describe_crop(
         [dict(type='PairedRandomCrop',
               gt_patch_size=128)]) == 'random 128x128 GT patches'
+    # a scored crop says what it prefers, with its own default number of
+    # candidates
+    assert demo.describe_crop([
+        dict(type='MotionPairedCrop', gt_patch_size=32)
+    ]) == ('32x32 GT patches, each of 4 random ones the one linear blending '
+           'gets most wrong')
