@@ -6,11 +6,17 @@ Importing this package registers its components into MMagic's registries
 mmengine's checkpoint loading work with weights-only unpickling (see
 :mod:`sfvsr_plugin.checkpoint`).
 """
-from .checkpoint import register_weights_only_loading
-from .version import __version__
+from .quiet import third_party_warnings_silenced
 
-register_weights_only_loading()
+# the stack's deprecation notices of its first import (sfvsr_plugin.quiet)
+with third_party_warnings_silenced():
+    from .checkpoint import register_weights_only_loading
+    from .version import __version__
 
-from . import datasets, evaluation, models  # noqa: E402,F401  (registries)
+    register_weights_only_loading()
+
+    import mmagic.models  # noqa: F401,E402  (imports diffusers)
+
+    from . import datasets, evaluation, models  # noqa: F401  (registries)
 
 __all__ = ['__version__']

@@ -4,12 +4,18 @@
         [--segment-length 32] [--overlap 4] [--capacity K|all]
         [--tile T] [--tile-overlap P] [--device cpu|cuda]
         [--max-frames N] [--fps FPS] [--ensemble] [--fp16|--bf16]
+        [--overwrite]
 
 INPUT is a video file or a folder of frames; OUTPUT is a video file if it
 ends with .mp4/.mkv/.avi/.mov/.m4v/.webm, else a folder of ``%08d.png``.
 From t input frames come 2t-1 output frames (frame rate doubled). The video
 is read and written as it is processed, in overlapping segments, so memory
 does not depend on its length; see docs/inference.md.
+
+The input is never written: an OUTPUT that is, contains or lies inside
+INPUT is refused, and so is an existing OUTPUT file or non-empty OUTPUT
+folder unless --overwrite is given. A video file appears under its name
+only when it is complete.
 """
 import argparse
 import os.path as osp
@@ -108,15 +114,30 @@ def parse_args(argv=None):
         type=number_arg(float, 0, strict=True),
         default=None,
         help='input frame rate (default: the video\'s; 25 for folders)')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace an existing OUTPUT file or write into a non-empty '
+        'OUTPUT folder (never the input)')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    from sfvsr_plugin.apis.video_io import is_video_path
+    from sfvsr_plugin.outputs import OutputError, check_output
+    try:  # before anything is loaded or computed
+        check_output(
+            args.output, [args.input],
+            overwrite=args.overwrite,
+            folder=not is_video_path(args.output))
+    except OutputError as e:
+        sys.exit(f'error: {e}')
     import torch
 
     from sfvsr_plugin.apis import (InputError, SFVSRInferencer,
                                    autocast_context, check_segments)
+    from sfvsr_plugin.apis.errors import ConfigError
     from sfvsr_plugin.checkpoint import CheckpointError
 
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
@@ -138,10 +159,13 @@ def main(argv=None):
                 ensemble=args.ensemble,
                 precision=args.precision,
                 channels_last=args.channels_last,
-                progress=True))
-    except (FileNotFoundError, pickle.UnpicklingError, CheckpointError) as e:
+                progress=True,
+                overwrite=args.overwrite))
+    except (FileNotFoundError, pickle.UnpicklingError, CheckpointError,
+            ConfigError) as e:
         # missing files; unsafe globals (UnsafeCheckpointError names them);
-        # truncated files and weights of another config
+        # truncated files and weights of another config; broken configs or
+        # configs without a model
         sys.exit(f'error: {e}')
     try:
         check_segments(args.segment_length or None, args.overlap,
@@ -152,7 +176,7 @@ def main(argv=None):
     start = time.time()
     try:
         result = inferencer(video=args.input, result_out_dir=args.output)
-    except InputError as e:
+    except (InputError, OutputError) as e:
         sys.exit(f'error: {e}')
     elapsed = time.time() - start
     count = result['num_frames']

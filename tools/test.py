@@ -49,7 +49,7 @@ def main(argv=None):
         raise FileNotFoundError(
             f'checkpoint {args.checkpoint} not found: pass the path of a '
             'checkpoint file (.pth) that tools/train.py wrote')
-    cfg = train_tool.prepare_cfg(args)
+    cfg = train_tool.prepare_cfg(args, train_tool.TEST_NEEDS, 'testing')
     cfg.load_from = args.checkpoint
     runner = Runner.from_cfg(cfg)
     train_tool.check_checkpoint(runner, args.checkpoint)

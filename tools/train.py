@@ -45,15 +45,26 @@ def parse_runner_args(parser: argparse.ArgumentParser, argv=None):
     return args
 
 
-def prepare_cfg(args) -> Config:
-    """Config with the command-line settings applied (shared with test.py)."""
+#: What each tool needs of a config (test.py passes TEST_NEEDS).
+TRAIN_NEEDS = ('model', 'train_dataloader', 'train_cfg', 'optim_wrapper')
+TEST_NEEDS = ('model', 'test_dataloader', 'test_evaluator')
+
+
+def prepare_cfg(args, needs=TRAIN_NEEDS, purpose='training') -> Config:
+    """Config with the command-line settings applied (shared with test.py).
+
+    Raises:
+        ConfigError: The file is missing or broken, or lacks one of
+            ``needs`` (after the command-line settings).
+    """
     import torch
 
-    from sfvsr_plugin.apis.errors import read_config
+    from sfvsr_plugin.apis.errors import read_config, require_config_keys
     cfg = read_config(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    require_config_keys(cfg, args.config, needs, purpose)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

@@ -9,20 +9,21 @@
 Not imported by ``sfvsr_plugin`` itself (to keep the plugin import light);
 import ``sfvsr_plugin.apis`` explicitly.
 """
-from .errors import InputError
+from .errors import InputError, OutputError
 from .export import export_onnx
 from .inferencer import SFVSRInferencer
 from .planning import SegmentPlan, check_segments, iter_segments, iter_tiles
 from .running import (PRECISIONS, autocast_context, init_model, restore_video,
                       set_capacity, tiled_forward)
 from .video_io import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, FolderReader,
-                       FolderWriter, VideoReader, VideoWriter, open_reader,
-                       open_writer)
+                       FolderWriter, VideoReader, VideoWriter, is_video_path,
+                       open_reader, open_writer)
 
 __all__ = [
     'IMAGE_EXTENSIONS', 'PRECISIONS', 'VIDEO_EXTENSIONS', 'FolderReader',
-    'FolderWriter', 'InputError', 'SFVSRInferencer', 'SegmentPlan',
-    'VideoReader', 'VideoWriter', 'autocast_context', 'check_segments',
-    'export_onnx', 'init_model', 'iter_segments', 'iter_tiles', 'open_reader',
-    'open_writer', 'restore_video', 'set_capacity', 'tiled_forward'
+    'FolderWriter', 'InputError', 'OutputError', 'SFVSRInferencer',
+    'SegmentPlan', 'VideoReader', 'VideoWriter', 'autocast_context',
+    'check_segments', 'export_onnx', 'init_model', 'is_video_path',
+    'iter_segments', 'iter_tiles', 'open_reader', 'open_writer',
+    'restore_video', 'set_capacity', 'tiled_forward'
 ]

@@ -13,7 +13,6 @@ computes what the PyTorch model computes.
 Needs the ``onnx`` and ``onnxruntime`` packages (``tests`` extra).
 """
 import contextlib
-import os
 import re
 import time
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
@@ -21,6 +20,8 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 from torch import nn
+
+from ..outputs import atomic_output, check_output
 
 #: Opset of the exported files (onnxruntime runs it; 16 would do too).
 DEFAULT_OPSET = 17
@@ -117,8 +118,12 @@ def export_onnx(model: nn.Module,
                 frames: int,
                 size: Sequence[int],
                 opset: int = DEFAULT_OPSET,
-                batch: int = 1) -> str:
+                batch: int = 1,
+                overwrite: bool = False) -> str:
     """Export SFNet to an ONNX file for a fixed input shape.
+
+    The file is written under a temporary name and takes ``path`` only once
+    it is complete and checked.
 
     Args:
         model (nn.Module): An ``SFVSR`` editor or a bare SFNet; its
@@ -131,6 +136,7 @@ def export_onnx(model: nn.Module,
         size (tuple[int, int]): ``(h, w)`` of the LR input frames.
         opset (int): ONNX opset, >= 16. Default: 17.
         batch (int): Clips per run. Default: 1.
+        overwrite (bool): Replace an existing ``path``. Default: False.
 
     Returns:
         str: ``path``. The graph has one input ``lqs`` and one output
@@ -142,9 +148,12 @@ def export_onnx(model: nn.Module,
             range (see :func:`check_export_args`).
         ExportError: the graph holds ops outside ONNX's standard domains
             (mmcv's ops in parts without a PyTorch path, e.g. MMagic's
-            BasicVSR++ alignment); the file is removed.
+            BasicVSR++ alignment); nothing is left at ``path``, and an
+            existing file there is kept.
+        OutputError: ``path`` exists and ``overwrite`` is False.
     """
     check_export_args(frames, size, batch, opset)
+    check_output(path, overwrite=overwrite)
     net = export_net(model)
     param = next(net.parameters())
     h, w = (int(s) for s in size)
@@ -158,31 +167,31 @@ def export_onnx(model: nn.Module,
         device=param.device)
     was_training = net.training
     net.eval()
-    try:
-        with torch_deform_conv(net), torch.no_grad():
-            # The TorchScript exporter: it traces SFNet's Python loops as
-            # they ran (hence the fixed number of frames) and needs nothing
-            # beyond torch; the dynamo exporter, torch 2.14's default, needs
-            # the onnxscript package.
-            torch.onnx.export(
-                net, (example, ),
-                path,
-                dynamo=False,
-                opset_version=int(opset),
-                input_names=[INPUT_NAME],
-                output_names=[OUTPUT_NAME],
-                do_constant_folding=True)
-    finally:
-        net.train(was_training)
-    unsupported = custom_ops(path)
-    if unsupported:
-        os.remove(path)
-        raise ExportError(
-            f'{path}: the exported graph needs {", ".join(unsupported)}, '
-            'which onnxruntime cannot run without a custom-op library: '
-            'export a model whose parts all have a PyTorch path (SFNet\'s AF '
-            'switches to it for the export; mmcv ops in other parts have '
-            'none)')
+    with atomic_output(path) as tmp:
+        try:
+            with torch_deform_conv(net), torch.no_grad():
+                # The TorchScript exporter: it traces SFNet's Python loops
+                # as they ran (hence the fixed number of frames) and needs
+                # nothing beyond torch; the dynamo exporter, torch 2.14's
+                # default, needs the onnxscript package.
+                torch.onnx.export(
+                    net, (example, ),
+                    tmp,
+                    dynamo=False,
+                    opset_version=int(opset),
+                    input_names=[INPUT_NAME],
+                    output_names=[OUTPUT_NAME],
+                    do_constant_folding=True)
+        finally:
+            net.train(was_training)
+        unsupported = custom_ops(tmp)
+        if unsupported:
+            raise ExportError(
+                f'{path}: the exported graph needs {", ".join(unsupported)}, '
+                'which onnxruntime cannot run without a custom-op library: '
+                'export a model whose parts all have a PyTorch path (SFNet\'s '
+                'AF switches to it for the export; mmcv ops in other parts '
+                'have none)')
     return path
 
 

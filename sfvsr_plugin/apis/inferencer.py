@@ -21,9 +21,11 @@ import numpy as np
 import torch
 from mmengine.infer import BaseInferencer
 
+from ..outputs import check_output
+from .errors import read_config, require_config_keys
 from .planning import check_segments
 from .running import autocast_context, init_model, restore_video, set_capacity
-from .video_io import open_reader, open_writer
+from .video_io import is_video_path, open_reader, open_writer
 
 
 class Restoration(NamedTuple):
@@ -59,6 +61,7 @@ class SFVSRInferencer(BaseInferencer):
 
     Raises:
         FileNotFoundError: A missing config or checkpoint.
+        ConfigError: A config that does not parse or has no ``model``.
         ValueError: An unknown key or a bad value in ``extra_parameters``.
     """
 
@@ -75,7 +78,8 @@ class SFVSRInferencer(BaseInferencer):
     #: config's ``model.ensemble``); ``precision``: 'fp32', 'fp16' (CUDA) or
     #: 'bf16' autocast; ``channels_last``: convolutions in the channels-last
     #: memory format; ``progress``: a summary line on stdout and a tqdm bar
-    #: on stderr.
+    #: on stderr; ``overwrite``: replace an existing output file or write
+    #: into a non-empty output folder (never into the input).
     extra_parameters = dict(
         segment_length=32,
         overlap=4,
@@ -89,7 +93,8 @@ class SFVSRInferencer(BaseInferencer):
         ensemble=None,
         precision='fp32',
         channels_last=False,
-        progress=False)
+        progress=False,
+        overwrite=False)
 
     def __init__(self,
                  config,
@@ -99,9 +104,12 @@ class SFVSRInferencer(BaseInferencer):
         # per instance: MMagic's inferencers update the class attribute
         self.extra_parameters = copy.deepcopy(type(self).extra_parameters)
         self._update_extra_parameters(extra_parameters)
-        if isinstance(config, str) and not osp.isfile(config):
-            # BaseInferencer would look the name up in metafiles instead
-            raise FileNotFoundError(f'config file {config} not found')
+        if isinstance(config, str):
+            if not osp.isfile(config):
+                # BaseInferencer would look the name up in metafiles instead
+                raise FileNotFoundError(f'config file {config} not found')
+            path, config = config, read_config(config)
+            require_config_keys(config, path, ['model'], 'inference')
         if device is None:
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
         self.device = device
@@ -122,13 +130,30 @@ class SFVSRInferencer(BaseInferencer):
 
         Returns:
             dict | np.ndarray: See :meth:`visualize`.
+
+        Raises:
+            OutputError: ``result_out_dir`` is, contains or lies inside
+                ``video``, or exists (a file, a non-empty folder) without
+                the ``overwrite`` parameter; checked before anything is
+                read or computed.
         """
         self._update_extra_parameters(extra_parameters)
+        self.check_output(video, result_out_dir)
         with torch.no_grad():
             reader = self.preprocess(video)
             preds = self.forward(reader)
             imgs = self.visualize(preds, result_out_dir)
             return self.postprocess(preds, imgs)
+
+    def check_output(self, video: str, result_out_dir: str) -> None:
+        """Refuse an output that would destroy ``video`` or an existing
+        result (:func:`sfvsr_plugin.outputs.check_output`); nothing to
+        check without ``result_out_dir``."""
+        if result_out_dir:
+            check_output(
+                result_out_dir, [video],
+                overwrite=self.extra_parameters['overwrite'],
+                folder=not is_video_path(result_out_dir))
 
     def get_extra_parameters(self) -> List[str]:
         """The keys ``extra_parameters`` accepts (MMagic's method)."""
@@ -248,8 +273,8 @@ class SFVSRInferencer(BaseInferencer):
             if not result_out_dir:
                 return np.stack(list(frames))
             with open_writer(result_out_dir, preds.fps,
-                             params['filename_tmpl'],
-                             params['start_idx']) as writer:
+                             params['filename_tmpl'], params['start_idx'],
+                             params['overwrite']) as writer:
                 for frame in frames:
                     writer.write(frame)
         return dict(

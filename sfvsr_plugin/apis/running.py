@@ -45,23 +45,29 @@ def init_model(config,
 
     Returns:
         nn.Module: The model in eval mode on ``device``.
+
+    Raises:
+        FileNotFoundError: A missing config or checkpoint.
+        ConfigError: A config that does not parse or has no ``model``.
     """
     from mmagic.registry import MODELS
-    from mmengine.config import Config
     from mmengine.registry import DefaultScope
     from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
     import sfvsr_plugin  # noqa: F401  (registers the components)
     from ..checkpoint import check_weights_fit, load_weights_only
+    from .errors import read_config, require_config_keys
 
+    source = config if isinstance(config, str) else 'object'
     if isinstance(config, str):
         if not osp.isfile(config):
             raise FileNotFoundError(f'config file {config} not found')
-        config = Config.fromfile(config)
+        config = read_config(config)
     else:
         config = copy.deepcopy(config)
     if cfg_options:
         config.merge_from_dict(cfg_options)
+    require_config_keys(config, source, ['model'], 'inference')
     model_cfg = config.model
     gen_cfg = model_cfg.generator if 'generator' in model_cfg else model_cfg
     if capacity is not None:

@@ -18,6 +18,7 @@ from typing import Iterator, Optional, Union
 import numpy as np
 
 from ..datasets.base import IMG_EXTENSIONS
+from ..outputs import atomic_output, check_output, partial_path
 from .errors import InputError
 
 VIDEO_EXTENSIONS = ('.mp4', '.mkv', '.avi', '.mov', '.m4v', '.webm')
@@ -34,10 +35,18 @@ class _ClosedOnExit:
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> None:
-        self.close()
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
     def close(self) -> None:
         """Release what the object holds (nothing for a folder)."""
+
+    def abort(self) -> None:
+        """Release what the object holds after an error (a writer drops
+        its unfinished file)."""
+        self.close()
 
 
 def _natural_key(name: str):
@@ -62,8 +71,10 @@ class FolderReader(_ClosedOnExit):
                  fps: Optional[float] = None,
                  max_frames: Optional[int] = None):
         self.path = path
-        names = sorted((n for n in os.listdir(path)
-                        if n.lower().endswith(IMAGE_EXTENSIONS)),
+        # hidden files are skipped: unfinished frames of a writer
+        names = sorted((
+            n for n in os.listdir(path)
+            if n.lower().endswith(IMAGE_EXTENSIONS) and not n.startswith('.')),
                        key=_natural_key)
         if not names:
             raise InputError(f'{path}: folder contains no image files '
@@ -204,20 +215,29 @@ def open_reader(
 class FolderWriter(_ClosedOnExit):
     """Writes frames as images into a folder (created if needed).
 
+    Each frame is written under a hidden temporary name and renamed when
+    complete, so a frame file under its final name is never truncated.
+
     Args:
         path (str): The folder.
         filename_tmpl (str): Name of frame ``i``:
             ``filename_tmpl.format(start_idx + i)`` (MMagic's keys); its
             extension picks the format. Default: ``'{:08d}.png'``.
         start_idx (int): Number of the first frame. Default: 0.
+        overwrite (bool): Write into a folder that is not empty. Default:
+            False.
+
+    Raises:
+        OutputError: ``path`` is a file, or a non-empty folder without
+            ``overwrite`` (:func:`sfvsr_plugin.outputs.check_output`).
     """
 
     def __init__(self,
                  path: str,
                  filename_tmpl: str = '{:08d}.png',
-                 start_idx: int = 0):
-        if osp.exists(path) and not osp.isdir(path):
-            raise ValueError(f'{path} exists and is not a folder')
+                 start_idx: int = 0,
+                 overwrite: bool = False):
+        check_output(path, overwrite=overwrite, folder=True)
         if not filename_tmpl.format(0).lower().endswith(IMAGE_EXTENSIONS):
             raise ValueError(
                 f'filename_tmpl {filename_tmpl!r} must end with an image '
@@ -232,8 +252,9 @@ class FolderWriter(_ClosedOnExit):
         import cv2
         file = osp.join(self.path,
                         self.filename_tmpl.format(self.start_idx + self.count))
-        if not cv2.imwrite(file, cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
-            raise OSError(f'cannot write {file}')
+        with atomic_output(file) as tmp:
+            if not cv2.imwrite(tmp, cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
+                raise OSError(f'cannot write {file}')
         self.count += 1
 
 
@@ -241,24 +262,38 @@ class VideoWriter(_ClosedOnExit):
     """Encodes frames into a video file with PyAV as they come.
 
     H.264 (yuv420p, CRF 18) for mp4/mkv/mov/m4v, VP9 for webm, MPEG-4 part 2
-    for avi.
+    for avi. The file is written under a hidden temporary name
+    (:func:`sfvsr_plugin.outputs.partial_path`) and renamed to ``path`` by
+    :meth:`close`; leaving a ``with`` block on an error removes it instead,
+    so a file under ``path`` is always complete.
 
     Args:
         path (str): Output file; its extension picks the codec.
         fps (float): Frame rate.
         crf (int): Quality of H.264/VP9 (lower is better). Default: 18.
+        overwrite (bool): Replace an existing ``path`` (when the new file
+            is complete). Default: False.
+
+    Raises:
+        OutputError: ``path`` exists (without ``overwrite``) or is a folder.
     """
     CODECS = {'.avi': 'mpeg4', '.webm': 'libvpx-vp9'}
 
-    def __init__(self, path: str, fps: float, crf: int = 18):
+    def __init__(self,
+                 path: str,
+                 fps: float,
+                 crf: int = 18,
+                 overwrite: bool = False):
         import av
+        check_output(path, overwrite=overwrite)
         folder = osp.dirname(osp.abspath(path))
         os.makedirs(folder, exist_ok=True)
         self.path = path
         self.fps = fractions.Fraction(fps).limit_denominator(1001)
         self.codec = self.CODECS.get(osp.splitext(path)[1].lower(), 'libx264')
         self.crf = crf
-        self._container = av.open(path, mode='w')
+        self._partial = partial_path(path)
+        self._container = av.open(self._partial, mode='w')
         self._stream = None
         self._closed = False
         self.count = 0
@@ -283,25 +318,60 @@ class VideoWriter(_ClosedOnExit):
         self.count += 1
 
     def close(self) -> None:
-        """Flush the encoder and close the file; later calls do nothing."""
+        """Flush the encoder, close the file and give it its final name;
+        later calls do nothing. Without frames no file is written."""
         if self._closed:
             return
         self._closed = True
-        if self._stream is not None:
-            for packet in self._stream.encode():
-                self._container.mux(packet)
-        self._container.close()
+        try:
+            if self._stream is not None:
+                for packet in self._stream.encode():
+                    self._container.mux(packet)
+            self._container.close()
+        except BaseException:
+            self._remove_partial()
+            raise
+        if self._stream is None:
+            self._remove_partial()
+        else:
+            os.replace(self._partial, self.path)
+
+    def abort(self) -> None:
+        """Close and remove the unfinished file; ``path`` is untouched."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._container.close()
+        finally:
+            self._remove_partial()
+
+    def _remove_partial(self) -> None:
+        if osp.exists(self._partial):
+            os.remove(self._partial)
+
+
+def is_video_path(path: str) -> bool:
+    """Whether ``path`` names a video file (:data:`VIDEO_EXTENSIONS`) rather
+    than a folder of frames."""
+    return path.lower().endswith(VIDEO_EXTENSIONS)
 
 
 def open_writer(path: str,
                 fps: float,
                 filename_tmpl: str = '{:08d}.png',
-                start_idx: int = 0) -> Union[FolderWriter, VideoWriter]:
+                start_idx: int = 0,
+                overwrite: bool = False) -> Union[FolderWriter, VideoWriter]:
     """A video writer if ``path`` ends with a video extension
     (:data:`VIDEO_EXTENSIONS`), else a writer of frames named
     ``filename_tmpl.format(start_idx + i)`` into the folder ``path``. Both
     have ``write(frame)`` and ``close()`` and close on leaving a ``with``
-    block."""
-    if path.lower().endswith(VIDEO_EXTENSIONS):
-        return VideoWriter(path, fps)
-    return FolderWriter(path, filename_tmpl, start_idx)
+    block (dropping an unfinished video file on an error).
+
+    Raises:
+        OutputError: An existing output file or non-empty folder without
+            ``overwrite``, or a path of the wrong kind.
+    """
+    if is_video_path(path):
+        return VideoWriter(path, fps, overwrite=overwrite)
+    return FolderWriter(path, filename_tmpl, start_idx, overwrite=overwrite)

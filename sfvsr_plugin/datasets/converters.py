@@ -11,18 +11,22 @@ from typing import Callable, List, Mapping, Optional, Sequence
 import cv2
 import numpy as np
 
+from ..outputs import atomic_output, check_output
 from .base import IMG_EXTENSIONS
 from .transforms.resize import matlab_downsample
 
 
 def list_frames(root: str) -> List[str]:
-    """Image files under ``root``, relative, ``/``-separated, sorted."""
+    """Image files under ``root``, relative, ``/``-separated, sorted.
+
+    Symbolic links to folders are followed (a tree of per-clip links is a
+    tree of clips); hidden files (unfinished writes) are skipped."""
     if not osp.isdir(root):
         raise FileNotFoundError(f'folder {root} does not exist')
     found = []
-    for folder, _, files in os.walk(root):
+    for folder, _, files in os.walk(root, followlinks=True):
         for f in files:
-            if f.lower().endswith(IMG_EXTENSIONS):
+            if f.lower().endswith(IMG_EXTENSIONS) and not f.startswith('.'):
                 rel = osp.relpath(osp.join(folder, f), root)
                 found.append(rel.replace(os.sep, '/'))
     if not found:
@@ -127,13 +131,15 @@ def make_lr_tree(gt_root: str,
                  lr_root: str,
                  scale: int = 4,
                  log: Optional[Callable[[str], None]] = print,
-                 log_every: int = 500) -> int:
+                 log_every: int = 500,
+                 overwrite: bool = False) -> int:
     """Write the MATLAB-like bicubic x``scale`` LR mirror of a GT tree.
 
     Every image under ``gt_root`` is written, downsampled, to the same
     relative path under ``lr_root`` (PNG, same name), with
     :func:`matlab_downsample`, as on-the-fly LR (:class:`MakeLRFromGT`).
-    All sizes are checked before anything is written.
+    All sizes and the output are checked before anything is written, and
+    each frame takes its name only when it is complete.
 
     Args:
         gt_root (str): GT tree, e.g. ``data/vimeo_septuplet/sequences``.
@@ -141,10 +147,21 @@ def make_lr_tree(gt_root: str,
         scale (int): Downsampling factor. Default: 4.
         log (callable, optional): Progress output. Default: ``print``.
         log_every (int): Frames between progress lines. Default: 500.
+        overwrite (bool): Write into a non-empty ``lr_root``. Default: False.
 
     Returns:
         int: Number of frames written.
+
+    Raises:
+        OutputError: ``lr_root`` is, contains or lies inside ``gt_root``, or
+            is not empty and ``overwrite`` is False.
+        ValueError: A GT frame whose size is not a multiple of ``scale``.
     """
+    check_output(
+        lr_root, [gt_root],
+        overwrite=overwrite,
+        folder=True,
+        option='overwrite=True (--overwrite)')
     names = list_frames(gt_root)
     for name in names:  # refuse bad sizes before writing anything
         path = osp.join(gt_root, name)
@@ -157,8 +174,9 @@ def make_lr_tree(gt_root: str,
         src = osp.join(gt_root, name)
         dst = osp.join(lr_root, osp.splitext(name)[0] + '.png')
         os.makedirs(osp.dirname(dst), exist_ok=True)
-        if not cv2.imwrite(dst, matlab_downsample(_read(src), scale)):
-            raise OSError(f'cannot write {dst}')
+        with atomic_output(dst) as tmp:
+            if not cv2.imwrite(tmp, matlab_downsample(_read(src), scale)):
+                raise OSError(f'cannot write {dst}')
         if log and (i % log_every == 0 or i == len(names)):
             log(f'make_lr: {i}/{len(names)} frames -> {lr_root}')
     return len(names)
@@ -185,7 +203,8 @@ def make_lmdb(src_root: str,
               db_path: Optional[str] = None,
               log: Optional[Callable[[str], None]] = print,
               log_every: int = 5000,
-              batch: int = 1000) -> str:
+              batch: int = 1000,
+              overwrite: bool = False) -> str:
     """Pack a tree of frames into an LMDB with a ``meta_info.txt``.
 
     Keys are the paths relative to ``src_root`` without extension
@@ -202,13 +221,23 @@ def make_lmdb(src_root: str,
         log (callable, optional): Progress output. Default: ``print``.
         log_every (int): Frames between progress lines. Default: 5000.
         batch (int): Frames per write transaction. Default: 1000.
+        overwrite (bool): Write into a non-empty ``db_path``. Default: False.
 
     Returns:
         str: ``db_path``.
+
+    Raises:
+        OutputError: ``db_path`` is, contains or lies inside ``src_root``,
+            or is not empty and ``overwrite`` is False.
     """
     import lmdb
     src_root = src_root.rstrip('/\\')
     db_path = db_path or src_root + '.lmdb'
+    check_output(
+        db_path, [src_root],
+        overwrite=overwrite,
+        folder=True,
+        option='overwrite=True (--overwrite)')
     names = list_frames(src_root)
     total = sum(osp.getsize(osp.join(src_root, n)) for n in names)
     env = lmdb.open(db_path, map_size=int(total * 1.5) + (64 << 20))

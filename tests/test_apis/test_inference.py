@@ -1,6 +1,7 @@
 import contextlib
 import copy
 import itertools
+import os
 import os.path as osp
 
 import numpy as np
@@ -9,10 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sfvsr_plugin.apis import (FolderReader, InputError, VideoReader,
-                               VideoWriter, init_model, iter_segments,
-                               iter_tiles, open_reader, open_writer,
-                               restore_video, tiled_forward)
+from sfvsr_plugin.apis import (FolderReader, InputError, OutputError,
+                               VideoReader, VideoWriter, init_model,
+                               iter_segments, iter_tiles, open_reader,
+                               open_writer, restore_video, tiled_forward)
 from sfvsr_plugin.apis.planning import _output_range, _stream_segments
 from .conftest import NUM_FRAMES, read_video
 
@@ -367,31 +368,51 @@ def _spy_on_close(obj):
 def test_readers_and_writers_close_on_leaving_a_with_block(
         clip_folder, clip_mp4, clip_frames, tmp_path):
     makers = dict(
-        folder_reader=lambda: open_reader(clip_folder),
-        video_reader=lambda: open_reader(clip_mp4),
-        folder_writer=lambda: open_writer(str(tmp_path / 'frames'), 25),
-        video_writer=lambda: open_writer(str(tmp_path / 'v.mkv'), 25))
+        folder_reader=lambda n: open_reader(clip_folder),
+        video_reader=lambda n: open_reader(clip_mp4),
+        folder_writer=lambda n: open_writer(str(tmp_path / f'f{n}'), 25),
+        video_writer=lambda n: open_writer(str(tmp_path / f'v{n}.mkv'), 25))
     for name, make in makers.items():
         for fail in (False, True):
-            obj = make()
+            obj = make(int(fail))
             calls = _spy_on_close(obj)
             with pytest.raises(KeyError) if fail else contextlib.nullcontext():
                 with obj as entered:
                     assert entered is obj
                     if fail:
                         raise KeyError(name)
-            assert calls == [True], (name, fail)
-    # a video writer left by an error has flushed what it got
-    with pytest.raises(KeyError):
-        with open_writer(str(tmp_path / 'cut.mkv'), 25) as writer:
-            for frame in clip_frames[:3]:
-                writer.write(frame)
-            raise KeyError('stop')
-    assert read_video(str(tmp_path / 'cut.mkv'))[0].shape == (3, 24, 32, 3)
+            # a video writer left by an error aborts instead (below)
+            want = [] if fail and name == 'video_writer' else [True]
+            assert calls == want, (name, fail)
+    # a video writer left by an error leaves no file, complete or not, and
+    # an existing file at its path stays as it was
+    for existing in (False, True):
+        cut = tmp_path / f'cut{existing}.mkv'
+        if existing:
+            cut.write_bytes(b'an earlier result')
+        with pytest.raises(KeyError):
+            with open_writer(str(cut), 25, overwrite=existing) as writer:
+                for frame in clip_frames[:3]:
+                    writer.write(frame)
+                raise KeyError('stop')
+        assert os.listdir(tmp_path).count(cut.name) == int(existing)
+        assert not [n for n in os.listdir(tmp_path) if 'partial' in n]
+        if existing:
+            assert cut.read_bytes() == b'an earlier result'
     writer.close()  # closing again does nothing
+    # a complete file appears under its name only when closed
+    done = tmp_path / 'done.mkv'
+    with open_writer(str(done), 25) as writer:
+        writer.write(clip_frames[0])
+        assert not done.exists()
+    assert read_video(str(done))[0].shape == (1, 24, 32, 3)
+    with pytest.raises(OutputError, match='done.mkv already exists'):
+        open_writer(str(done), 25)
+    with pytest.raises(OutputError, match='is not empty'):
+        open_writer(str(tmp_path), 25)
     # a video reader left by an error has closed its file
     with pytest.raises(KeyError):
-        with open_reader(str(tmp_path / 'cut.mkv')) as reader:
+        with open_reader(str(done)) as reader:
             raise KeyError('stop')
-    with pytest.raises(ValueError, match='cut.mkv: the reader is closed'):
+    with pytest.raises(ValueError, match='done.mkv: the reader is closed'):
         list(reader)

@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from sfvsr_plugin.apis import (SFVSRInferencer, init_model, open_reader,
-                               restore_video)
+from sfvsr_plugin.apis import (OutputError, SFVSRInferencer, init_model,
+                               open_reader, restore_video)
 from .conftest import NUM_FRAMES, read_video
 
 
@@ -81,3 +81,28 @@ def test_refusals_and_per_instance_parameters(tiny_config, tiny_checkpoint,
     assert SFVSRInferencer.extra_parameters['tile'] is None
     assert inferencer.extra_parameters['tile'] == 8
     assert 'segment_length' in inferencer.get_extra_parameters()
+
+
+def test_outputs_never_replace_the_input_or_a_result(tiny_config,
+                                                     tiny_checkpoint,
+                                                     clip_frames, tmp_path):
+    folder = tmp_path / 'in'
+    folder.mkdir()
+    for i, frame in enumerate(clip_frames[:2]):
+        cv2.imwrite(str(folder / f'{i}.png'), frame[..., ::-1])
+    before = {n: (folder / n).read_bytes() for n in os.listdir(folder)}
+    inferencer = SFVSRInferencer(tiny_config, tiny_checkpoint, 'cpu')
+    for out in (folder, folder / 'x4'):
+        with pytest.raises(OutputError, match='input'):
+            inferencer(video=str(folder), result_out_dir=str(out))
+    assert {n: (folder / n).read_bytes() for n in os.listdir(folder)} == before
+    out = tmp_path / 'x4.mkv'
+    out.write_bytes(b'an earlier result')
+    with pytest.raises(OutputError, match='already exists'):
+        inferencer(video=str(folder), result_out_dir=str(out))
+    assert out.read_bytes() == b'an earlier result'
+    result = inferencer(
+        video=str(folder),
+        result_out_dir=str(out),
+        extra_parameters=dict(overwrite=True))
+    assert result['num_frames'] == len(read_video(str(out))[0]) == 3

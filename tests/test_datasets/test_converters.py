@@ -42,6 +42,50 @@ def test_make_lr_refuses_sizes_not_divisible_by_4(tmp_path, capsys):
     assert not (tmp_path / 'lr').exists()  # checked before writing
 
 
+def test_make_lr_never_writes_into_its_gt_tree(tmp_path, capsys):
+    gt = tmp_path / 'gt'
+    (gt / 'c').mkdir(parents=True)
+    cv2.imwrite(str(gt / 'c' / '1.png'), np.full((32, 64, 3), 7, np.uint8))
+    before = (gt / 'c' / '1.png').read_bytes()
+    for lr, words in ((gt, 'is the input'), (gt / 'BIx4', 'lies inside'),
+                      (gt / 'c', 'lies inside'), (tmp_path, 'contains')):
+        for extra in ([], ['--overwrite']):
+            rc = tool('make_lr')['main']([str(gt), str(lr)] + extra)
+            err = capsys.readouterr().err.strip()
+            assert rc == 1 and len(err.splitlines()) == 1
+            assert err.startswith('make_lr: error: output folder') and \
+                words in err, err
+    assert sorted(p.name for p in gt.rglob('*')) == ['1.png', 'c']
+    assert (gt / 'c' / '1.png').read_bytes() == before
+    # an LR tree already there is kept unless --overwrite
+    rc = tool('make_lr')['main']([str(gt), str(tmp_path / 'lr')])
+    assert rc == 0
+    rc = tool('make_lr')['main']([str(gt), str(tmp_path / 'lr')])
+    assert rc == 1 and 'is not empty: pass' in capsys.readouterr().err
+    rc = tool('make_lr')['main'](
+        [str(gt), str(tmp_path / 'lr'), '--overwrite'])
+    assert rc == 0 and [p.name for p in (tmp_path / 'lr').rglob('*')
+                        ] == ['c', '1.png']
+
+
+def test_make_lr_follows_symlinked_clip_folders(tmp_path, capsys):
+    """A tree of per-clip links (a subset of a dataset) is a tree of clips."""
+    for clip in ('a', 'b'):
+        (tmp_path / 'store' / clip).mkdir(parents=True)
+        cv2.imwrite(
+            str(tmp_path / 'store' / clip / 'im1.png'),
+            np.full((8, 16, 3), 9, np.uint8))
+        (tmp_path / 'subset').mkdir(exist_ok=True)
+        (tmp_path / 'subset' / clip).symlink_to(tmp_path / 'store' / clip)
+    rc = tool('make_lr')['main'](
+        [str(tmp_path / 'subset'),
+         str(tmp_path / 'lr')])
+    assert rc == 0, capsys.readouterr().err
+    for clip in ('a', 'b'):
+        lr = cv2.imread(str(tmp_path / 'lr' / clip / 'im1.png'))
+        assert lr.shape == (2, 4, 3) and (lr == 9).all()
+
+
 def test_make_stand_in_and_make_lmdb_clis(tmp_path, capsys):
     out = tmp_path / 'vimeo'
     rc = tool('make_stand_in')['main']([

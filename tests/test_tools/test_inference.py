@@ -179,6 +179,96 @@ def test_bad_inputs_exit_with_the_file_and_the_problem(inference, tiny_config,
         inference.parse_args(['a', 'b', 'c', 'd', '--capacity', '-2'])
 
 
+def _snapshot(path):
+    """Bytes of a file, or of every file under a folder, by relative name."""
+    if osp.isfile(path):
+        return {'': open(path, 'rb').read()}
+    return {
+        osp.relpath(osp.join(d, f), path): open(osp.join(d, f), 'rb').read()
+        for d, _, files in os.walk(path)
+        for f in files
+    }
+
+
+def test_the_input_and_earlier_results_are_never_written(
+        inference, tiny_config, tiny_checkpoint, clip_frames, clip_mp4,
+        tmp_path, capsys):
+    folder = tmp_path / 'frames'
+    folder.mkdir()
+    for i, frame in enumerate(clip_frames[:3]):
+        cv2.imwrite(str(folder / f'{i}.png'), frame[..., ::-1])
+    video = tmp_path / 'clip.mp4'
+    video.write_bytes(open(clip_mp4, 'rb').read())
+    (tmp_path / 'link.mp4').symlink_to(video)
+    inputs = {p: _snapshot(p) for p in (str(folder), str(video))}
+    # checked before the model is loaded: a missing checkpoint is not
+    # reached, whatever --overwrite says
+    cases = [
+        (video, video, 'is the input'),
+        (video, tmp_path / 'link.mp4', 'is the input'),
+        (folder, folder, 'is the input'),
+        (folder, folder / 'x4', 'lies inside the input folder'),
+        (folder, folder / 'x4.mp4', 'lies inside the input folder'),
+        (folder, tmp_path, 'contains the input'),
+    ]
+    for source, out, words in cases:
+        for extra in ((), ('--overwrite', )):
+            line = one_line_refusal(inference.main, capsys, tiny_config,
+                                    tmp_path / 'no.pth', source, out, *extra)
+            assert line.startswith('error: output') and words in line, line
+    assert {p: _snapshot(p) for p in inputs} == inputs
+    # an earlier result stays unless --overwrite; then it is replaced
+    out = tmp_path / 'x4.mp4'
+    out.write_bytes(b'an earlier result')
+    line = one_line_refusal(inference.main, capsys, tiny_config,
+                            tiny_checkpoint, folder, out)
+    assert 'x4.mp4 already exists: pass --overwrite' in line
+    assert out.read_bytes() == b'an earlier result'
+    frames_out = tmp_path / 'x4_frames'
+    frames_out.mkdir()
+    (frames_out / 'notes.txt').write_text('mine')
+    line = one_line_refusal(inference.main, capsys, tiny_config,
+                            tiny_checkpoint, folder, frames_out)
+    assert 'x4_frames is not empty: pass --overwrite' in line
+    assert os.listdir(frames_out) == ['notes.txt']
+    assert inference.main(
+        [tiny_config, tiny_checkpoint,
+         str(folder),
+         str(out), '--overwrite']) == 5
+    assert read_video(str(out))[0].shape == (5, 96, 128, 3)
+    assert not [n for n in os.listdir(tmp_path) if 'partial' in n]
+    assert {p: _snapshot(p) for p in inputs} == inputs
+
+
+def test_configs_without_a_model_are_one_line_errors(inference,
+                                                     tiny_checkpoint,
+                                                     clip_folder, tmp_path,
+                                                     capsys):
+    config = tmp_path / 'no_model.py'
+    config.write_text('work_dir = "w"\n')
+    line = one_line_refusal(inference.main, capsys, config, tiny_checkpoint,
+                            clip_folder, tmp_path / 'out')
+    assert line == (f"error: config {config} has no 'model', which inference "
+                    'needs: add it or inherit a base config that has them '
+                    '(e.g. configs/sfnet/sfnet_4xb6-600k_vimeo90k-bi.py)')
+    # a whole process: the refusal is all it prints (no traceback, and no
+    # deprecation notice of the stack ahead of it)
+    proc = subprocess.run(
+        [sys.executable,
+         osp.join(ROOT, 'tools', 'train.py'),
+         str(config)],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path))
+    assert proc.returncode == 1 and proc.stdout == ''
+    assert proc.stderr.splitlines() == [
+        f"error: config {config} has no 'model', 'train_dataloader', "
+        "'train_cfg', 'optim_wrapper', which training needs: add them or "
+        'inherit a base config that has them (e.g. configs/sfnet/'
+        'sfnet_4xb6-600k_vimeo90k-bi.py)'
+    ]
+
+
 def test_cli_end_to_end(tiny_config, tiny_checkpoint, clip_folder, tmp_path):
     out = str(tmp_path / 'out.avi')
     proc = subprocess.run([

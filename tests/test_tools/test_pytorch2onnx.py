@@ -1,4 +1,6 @@
 """tools/deployment/pytorch2onnx.py: export, verify, one-line refusals."""
+import os
+
 import pytest
 
 from ..test_apis import conftest as shared
@@ -79,6 +81,20 @@ def test_refusals_are_one_line(tool, tiny_config, tiny_checkpoint, clip_folder,
     assert 'export with --batch 1 to verify' in refusal(
         *good, *shape, '--batch', '2', '--verify', clip_folder)
     assert not (tmp_path / 'x.onnx').exists()  # nothing written on refusal
+    # the inputs and an earlier file are never written over
+    weights = open(tiny_checkpoint, 'rb').read()
+    for extra in ((), ('--overwrite', )):
+        msg = refusal(tiny_config, tiny_checkpoint, tiny_checkpoint, *shape,
+                      *extra)
+        assert msg == (f'error: output {tiny_checkpoint} is the input '
+                       f'{tiny_checkpoint}: writing it would destroy the '
+                       'input; give another output path')
+    assert open(tiny_checkpoint, 'rb').read() == weights
+    (tmp_path / 'x.onnx').write_bytes(b'an earlier export')
+    assert refusal(*good, *shape) == (
+        f'error: output {out} already exists: pass --overwrite to replace '
+        'it, or give another path')
+    assert (tmp_path / 'x.onnx').read_bytes() == b'an earlier export'
 
 
 def test_unexportable_model_is_one_line(tool, tiny_config, tiny_checkpoint,
@@ -93,12 +109,16 @@ def test_unexportable_model_is_one_line(tool, tiny_config, tiny_checkpoint,
 
     monkeypatch.setattr(export, 'export_onnx', export_mmcv_net)
     out = tmp_path / 'x.onnx'
-    with pytest.raises(SystemExit) as e:
-        tool.main([
-            tiny_config, tiny_checkpoint,
-            str(out), '--frames', '2', '--size', '8x8'
-        ])
-    assert e.value.code.startswith(
-        f'error: {out}: the exported graph needs '
-        'mmcv::MMCVModulatedDeformConv2d, which onnxruntime cannot run')
-    assert not out.exists()
+    for earlier in (None, b'an earlier export'):
+        if earlier:  # --overwrite replaces it only with a good export
+            out.write_bytes(earlier)
+        with pytest.raises(SystemExit) as e:
+            tool.main([
+                tiny_config, tiny_checkpoint,
+                str(out), '--frames', '2', '--size', '8x8'
+            ] + (['--overwrite'] if earlier else []))
+        assert e.value.code.startswith(
+            f'error: {out}: the exported graph needs '
+            'mmcv::MMCVModulatedDeformConv2d, which onnxruntime cannot run')
+        assert (out.read_bytes() if out.exists() else None) == earlier
+        assert os.listdir(tmp_path) == (['x.onnx'] if earlier else [])

@@ -19,6 +19,10 @@ def parse_args(argv=None):
         nargs='+',
         default=None,
         help='LMDB folders to write (default: <tree>.lmdb)')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='write into existing, non-empty LMDB folders')
     return parser.parse_args(argv)
 
 
@@ -31,7 +35,7 @@ def main(argv=None) -> int:
     from sfvsr_plugin.datasets import make_lmdb
     for tree, out in zip(args.trees, outs):
         try:
-            path = make_lmdb(tree, out)
+            path = make_lmdb(tree, out, overwrite=args.overwrite)
         except (ValueError, FileNotFoundError) as err:
             print(f'make_lmdb: error: {err}', file=sys.stderr)
             return 1

@@ -15,6 +15,10 @@ def parse_args(argv=None):
     parser.add_argument('gt_root', help='GT tree (any depth of folders)')
     parser.add_argument('lr_root', help='LR tree to write (same names)')
     parser.add_argument('--scale', type=int, default=4)
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='write into a non-empty LR tree (never into the GT tree)')
     return parser.parse_args(argv)
 
 
@@ -22,7 +26,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from sfvsr_plugin.datasets import make_lr_tree
     try:
-        n = make_lr_tree(args.gt_root, args.lr_root, scale=args.scale)
+        n = make_lr_tree(
+            args.gt_root,
+            args.lr_root,
+            scale=args.scale,
+            overwrite=args.overwrite)
     except (ValueError, FileNotFoundError) as err:
         print(f'make_lr: error: {err}', file=sys.stderr)
         return 1

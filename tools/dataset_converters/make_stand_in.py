@@ -41,12 +41,25 @@ def parse_args(argv=None):
         metavar=('CALENDAR', 'CITY', 'FOLIAGE', 'WALK'))
     parser.add_argument(
         '--max-frames', type=int, default=None, help='frames: at most N')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='write into a non-empty OUT_ROOT')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from sfvsr_plugin.outputs import OutputError, check_output
     from sfvsr_plugin.testing import stand_in
+    try:
+        check_output(
+            args.out_root, [args.source],
+            overwrite=args.overwrite,
+            folder=True)
+    except OutputError as err:
+        print(f'make_stand_in: error: {err}', file=sys.stderr)
+        return 1
     size = tuple(args.gt_size)
     if args.kind == 'septuplet':
         info = stand_in.make_vimeo_septuplet_stand_in(args.out_root,

@@ -2,14 +2,15 @@
 
     python tools/deployment/pytorch2onnx.py CONFIG CHECKPOINT OUT.onnx
         --frames 4 --size 64x112 [--opset 17] [--batch 1]
-        [--verify VIDEO_OR_FOLDER [--repeats N] [--threads T]]
+        [--verify VIDEO_OR_FOLDER [--repeats N] [--threads T]] [--overwrite]
 
 The file maps ``(batch, frames, 3, h, w)`` normalised LR frames to
 ``(batch, 2*frames-1, 3, s*h, s*w)``; frames, size and batch are fixed in
 it (docs/deployment.md). ``--verify`` runs the file with onnxruntime and
 the model with PyTorch on the first frames of a clip (resized to --size)
 and prints the largest absolute difference; with ``--repeats`` also the
-median seconds per run of each.
+median seconds per run of each. An existing OUT.onnx is kept unless
+--overwrite is given; an OUT.onnx that is one of the inputs is refused.
 """
 import argparse
 import os.path as osp
@@ -72,6 +73,10 @@ def parse_args(argv=None):
         type=positive_int,
         default=None,
         help='with --verify: threads of both runtimes')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace an existing output file (never an input)')
     return parser.parse_args(argv)
 
 
@@ -81,7 +86,15 @@ def main(argv=None):
     from sfvsr_plugin.apis.export import (ExportError, compare_with_pytorch,
                                           export_onnx, read_clip)
     from sfvsr_plugin.apis.running import init_model
+    from sfvsr_plugin.outputs import OutputError, check_output
 
+    try:  # before anything is loaded
+        check_output(
+            args.output,
+            [p for p in (args.config, args.checkpoint, args.verify) if p],
+            overwrite=args.overwrite)
+    except OutputError as err:
+        sys.exit(f'error: {err}')
     folder = osp.dirname(osp.abspath(args.output))
     if not osp.isdir(folder):
         sys.exit(f'error: output folder {folder} does not exist: create it '
@@ -102,8 +115,9 @@ def main(argv=None):
             args.frames,
             args.size,
             opset=args.opset,
-            batch=args.batch)
-    except ExportError as err:
+            batch=args.batch,
+            overwrite=args.overwrite)
+    except (ExportError, OutputError) as err:
         sys.exit(f'error: {err}')
     h, w = args.size
     print(f'wrote {args.output}: input lqs ({args.batch}, {args.frames}, 3, '
