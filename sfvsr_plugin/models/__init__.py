@@ -12,6 +12,7 @@ from .interfaces import (AdjacentFetchPart, DistantFetchPart,
                          DynamicSelectionPart, FeatureExtractorPart, HeadPart,
                          PartAdapter, PartInterfaceError)
 from .interpolator import SFNetInterpolator
+from .motion_blend import MotionBlend
 from .recurrent import (BackwardRecurrentModule, ForwardRecurrentModule,
                         StoreFetchRecurrentModule)
 from .sfnet import SFNet
@@ -24,7 +25,7 @@ __all__ = [
     'FusionReconstructionHead', 'BackwardRecurrentModule',
     'ForwardRecurrentModule', 'StoreFetchRecurrentModule', 'SFNet',
     'SFNetInterpolator', 'SFVSR', 'structure_detail', 'build_ensemble',
-    'FlowGuidedAdjacentFetch', 'PartAdapter', 'PartInterfaceError',
-    'FeatureExtractorPart', 'AdjacentFetchPart', 'DistantFetchPart',
-    'DynamicSelectionPart', 'HeadPart'
+    'FlowGuidedAdjacentFetch', 'MotionBlend', 'PartAdapter',
+    'PartInterfaceError', 'FeatureExtractorPart', 'AdjacentFetchPart',
+    'DistantFetchPart', 'DynamicSelectionPart', 'HeadPart'
 ]

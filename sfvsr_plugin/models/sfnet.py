@@ -45,6 +45,11 @@ class SFNet(BaseModule):
         head (dict): F&R config.
         containers (str | tuple): 'both', 'backward', 'forward' or 'none'
             (Table 5). Default: 'both'.
+        inserted_base (dict, optional): A block that gives F&R the LR image
+            whose bicubic upsampling a frame to insert starts from, from
+            eq. 1's frames and BRM's states (``dict(type='MotionBlend')``,
+            docs/motion.md); None keeps eq. 1's average of the neighbours
+            (the paper's configs). Default: None.
         container_capacity (int, optional): Most stored states one fetch
             reads, nearest first; None reads all (the paper). Default: None.
         init_cfg (dict, optional): MMEngine init config (e.g.
@@ -72,6 +77,7 @@ class SFNet(BaseModule):
                  head: dict = dict(type='FusionReconstructionHead'),
                  containers: Union[str, Tuple[str, ...]] = 'both',
                  container_capacity: Optional[int] = None,
+                 inserted_base: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
@@ -96,6 +102,8 @@ class SFNet(BaseModule):
             dict(type='BackwardRecurrentModule', **recurrent))
         self.forward_module = build_part(
             dict(type='ForwardRecurrentModule', **recurrent))
+        self.inserted_base = build_part(
+            inserted_base, mid_channels=mid_channels)
         self.head = build_role(
             head,
             HeadPart,
@@ -176,6 +184,8 @@ class SFNet(BaseModule):
             backward_hidden=hidden_b,
             backward_container=container_b,
             frames=frames)
+        if self.inserted_base is not None and frames.size(1) > lqs.size(1):
+            frames = self.inserted_base(frames, hidden_b)
         out, structure, detail = self.head(frames, hidden_b, hidden_f)  # F&R
         if return_components:
             return out, structure, detail
