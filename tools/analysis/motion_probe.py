@@ -3,7 +3,9 @@
     python tools/analysis/motion_probe.py [--config CONFIG] [--steps 300]
         [--batch-size 4] [--variants full no-af ...] [--seeds 0 1 2]
         [--motions translate zoom rotate occlusion] [--test-clips 32]
-        [--test-size 128] [--threads 2] [--out probe.json]
+        [--test-size 128] [--lr-mult KEY=MULT ...] [--threads 2]
+        [--out probe.json [--overwrite]]
+    python tools/analysis/motion_probe.py --checkpoint CKPT [--config ...]
 
 Each variant of the config's generator (the ablations of
 docs/architecture.md) is trained from scratch for ``--steps`` steps on
@@ -12,7 +14,8 @@ known translation, zoom, rotation and occlusion, 64x64 GT) and scored on
 held-out clips (other photos, other draws, ``--test-size`` GT): the
 inserted frames' Y-PSNR gain over bicubic + blending, next to that of
 bicubic + flow interpolation (OpenCV's DIS flow, no learning). The table
-is printed as Markdown (docs/motion.md shows it).
+is printed as Markdown (docs/motion.md shows it). With ``--checkpoint`` a
+trained model of the config is scored on the same held-out clips instead.
 """
 import argparse
 import json
@@ -89,6 +92,10 @@ def parse_args(argv=None):
         type=number_arg(int, 1),
         default=None,
         help='torch threads (default: torch\'s)')
+    parser.add_argument(
+        '--checkpoint',
+        help='score this trained checkpoint of the config on the held-out '
+        'clips instead of training (e.g. the demo\'s)')
     parser.add_argument('--out', help='write every number to this JSON file')
     parser.add_argument(
         '--overwrite', action='store_true', help='replace an existing --out')
@@ -96,6 +103,10 @@ def parse_args(argv=None):
     for side in (args.gt_size, args.test_size):
         if side % 4:
             parser.error(f'sizes must be multiples of 4, got {side}')
+    if args.test_size < 48:
+        parser.error(f'--test-size {args.test_size}: the flow reference '
+                     "(OpenCV's DIS) needs LR frames of at least 12x12: give "
+                     '48 or more')
     return args
 
 
@@ -136,6 +147,37 @@ def markdown(results: list, motions) -> str:
         row('bicubic + flow interpolation', '-',
             *(f"{flow[c]['flow']:+.2f}" for c in cols), '', 0, 0))
     return '\n'.join(lines)
+
+
+def score_checkpoint(args, cfg, test_clips) -> list:
+    """Score a trained model on the held-out clips; print the table."""
+    from sfvsr_plugin.apis import init_model
+    from sfvsr_plugin.apis.errors import exit_on_user_error
+    from sfvsr_plugin.evaluation.motion import gains_by_motion, inserted_scores
+    with exit_on_user_error():
+        model = init_model(cfg, args.checkpoint)
+    rows = inserted_scores(test_clips, getattr(model, 'generator', model))
+    results = [
+        dict(
+            variant=f'checkpoint {args.checkpoint}',
+            seed='-',
+            steps='-',
+            seconds=0,
+            rows=rows,
+            gains=gains_by_motion(rows))
+    ]
+    print(markdown(results, args.motions))
+    if args.out:
+        write_json(args, results)
+    return results
+
+
+def write_json(args, results) -> None:
+    """Every number and the arguments, complete or not at all."""
+    from sfvsr_plugin.outputs import atomic_output
+    with atomic_output(args.out) as tmp:
+        with open(tmp, 'w') as f:
+            json.dump(dict(args=vars(args), results=results), f, indent=1)
 
 
 def main(argv=None):
@@ -185,6 +227,8 @@ def main(argv=None):
     test_clips = [
         probe_clip(held_out.get_data_info(i)) for i in range(len(held_out))
     ]
+    if args.checkpoint:
+        return score_checkpoint(args, cfg, test_clips)
     results = []
     for variant in args.variants:
         for seed in args.seeds:
@@ -213,10 +257,7 @@ def main(argv=None):
     table = markdown(results, args.motions)
     print(table)
     if args.out:
-        from sfvsr_plugin.outputs import atomic_output
-        with atomic_output(args.out) as tmp:
-            with open(tmp, 'w') as f:
-                json.dump(dict(args=vars(args), results=results), f, indent=1)
+        write_json(args, results)
     return results
 
 
