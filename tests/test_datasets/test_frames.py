@@ -48,3 +48,26 @@ def test_video_file_to_folder_of_clips_with_gt_only(tmp_path):
     out = ds[4]
     assert out['inputs'].shape == (2, 3, 4, 8)
     assert out['data_samples'].gt_img.shape == (3, 3, 16, 32)
+
+
+def test_symlinked_clip_folders_are_clips(tmp_path):
+    """A tree of per-clip links (a subset of a dataset) reads as the clips
+    it links to (issue 22)."""
+    for name in ('a', 'b'):
+        make_frames_stand_in(str(tmp_path / 'store' / name), num_frames=3)
+    (tmp_path / 'subset').mkdir()
+    (tmp_path / 'subset' / 'b').symlink_to(tmp_path / 'store' / 'b')
+    ds = DATASETS.build(
+        dict(
+            type='STVSRFramesDataset',
+            data_root=str(tmp_path),
+            data_prefix=dict(img='subset'),
+            pipeline=[
+                dict(type='OddFrameSampling'),
+                dict(type='LoadClipFrames', key='img'),
+                dict(type='PackInputs', meta_keys=['key'])
+            ]))
+    assert len(ds) == 1
+    out = ds[0]
+    assert out['data_samples'].metainfo['key'] == 'b'
+    assert out['inputs'].shape == (3, 3, 8, 16)
