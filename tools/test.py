@@ -39,7 +39,14 @@ def parse_args(argv=None):
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and results')
-    parser.add_argument('--out', help='file to write the metrics to')
+    parser.add_argument(
+        '--out',
+        help='file to write the metrics to (and OUT_frames.json, per clip '
+        'and frame); an existing one is kept unless --overwrite')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace existing --out files')
     return train_tool.parse_runner_args(parser, argv)
 
 
@@ -49,6 +56,11 @@ def main(argv=None):
         raise FileNotFoundError(
             f'checkpoint {args.checkpoint} not found: pass the path of a '
             'checkpoint file (.pth) that tools/train.py wrote')
+    if args.out:  # before anything runs: never over an earlier result
+        from sfvsr_plugin.outputs import check_output
+        for path in (args.out, frame_scores_path(args.out)):
+            check_output(
+                path, [args.config, args.checkpoint], overwrite=args.overwrite)
     cfg = train_tool.prepare_cfg(args, train_tool.TEST_NEEDS, 'testing')
     cfg.load_from = args.checkpoint
     runner = Runner.from_cfg(cfg)
@@ -60,13 +72,16 @@ def main(argv=None):
     if metrics is None:
         raise RuntimeError('the test loop reported no metrics')
     if args.out and runner.rank == 0:
+        from sfvsr_plugin.outputs import atomic_output
         mmengine.mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
-        mmengine.dump({k: float(v) for k, v in metrics.items()}, args.out)
+        with atomic_output(args.out) as tmp:
+            mmengine.dump({k: float(v) for k, v in metrics.items()}, tmp)
         loop = runner.test_loop
         scores = collect_frame_scores(
             getattr(loop, 'evaluators', None) or loop.evaluator)
         frames_file = frame_scores_path(args.out)
-        mmengine.dump(scores, frames_file, indent=1)
+        with atomic_output(frames_file) as tmp:
+            mmengine.dump(scores, tmp, indent=1)
         print(f'metrics written to {args.out}, per clip and frame to '
               f'{frames_file}')
     train_tool.finish_distributed()

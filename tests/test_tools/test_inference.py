@@ -503,3 +503,25 @@ def test_precision_table(tiny_config, tiny_checkpoint, tmp_path, capsys):
         precision.main(
             [tiny_config, tiny_checkpoint, vimeo_root, '--precisions', 'fp16'])
     assert 'fp16 needs a CUDA device' in str(e.value.code)
+
+
+def test_test_tool_keeps_earlier_metrics(tiny_config, tiny_checkpoint,
+                                         tmp_path):
+    """tools/test.py --out: an earlier metrics file (or its per-frame twin)
+    is refused before anything runs, unless --overwrite."""
+    from sfvsr_plugin.outputs import OutputError
+    test_tool = load_tool('test.py')
+    out = tmp_path / 'metrics.json'
+    for existing in (out, tmp_path / 'metrics_frames.json'):
+        existing.write_text('{"earlier": 1}')
+        with pytest.raises(
+                OutputError, match='already exists: pass '
+                '--overwrite'):
+            test_tool.main([tiny_config, tiny_checkpoint, '--out', str(out)])
+        assert existing.read_text() == '{"earlier": 1}'
+        existing.unlink()
+    with pytest.raises(OutputError, match='is the input'):
+        test_tool.main([
+            tiny_config, tiny_checkpoint, '--out', tiny_checkpoint,
+            '--overwrite'
+        ])
