@@ -104,7 +104,7 @@ def test_tools_test_switch_and_restore_video(tmp_path):
         sys.path.remove(osp.join(ROOT, 'tools'))
     args = tool.parse_args(
         [str(config), 'ckpt.pth', '--cfg-options', 'model.ensemble=True'])
-    cfg = tool.train_tool.prepare_cfg(args)
+    cfg = tool.train_tool.prepare_cfg(args, ('model', ), 'testing')
     assert cfg.model.ensemble is True
     model = init_model(cfg)
     assert model.forward_ensemble.is_temporal_ensemble
