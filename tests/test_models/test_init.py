@@ -23,7 +23,8 @@ DEMO = osp.join(CONFIGS, 'sfnet', 'sfnet_demo_bigbuckbunny.py')
 SCALES = (1, 0.1, 1e-3, 0)
 
 #: Per config: parameters, then per (conv type, start scale) the number of
-#: convs and of their weights.
+#: convs and of their weights (scale 0: AF's offset heads and, in the demo,
+#: MotionBlend's gate).
 EXPECTED = {
     'paper': (16059984, {
         ('Conv2d', 1): (186, 7808704),
@@ -36,7 +37,6 @@ EXPECTED = {
         ('Conv2d', 1): (86, 283568),
         ('Conv2d', 0.1): (34, 115200),
         ('Conv2d', 1e-3): (2, 864),
-        # AF's offset heads and MotionBlend's gate
         ('Conv2d', 0): (4, 46672),
         ('ModulatedDeformConv2d', 1): (3, 6912),
     }),
