@@ -231,11 +231,14 @@ def load_test_clips(root: str):
 
 
 def y_psnr_ssim(pred: np.ndarray, gt: np.ndarray):
-    from mmagic.evaluation.metrics.psnr import psnr
+    """Y-PSNR (the package's, as the motion probe scores) and Y-SSIM of a
+    frame rounded to uint8."""
     from mmagic.evaluation.metrics.ssim import ssim
+
+    from sfvsr_plugin.evaluation.motion import y_psnr
     pred = np.round(np.clip(pred, 0, 255))
-    return (psnr(pred, gt, convert_to='Y', channel_order='rgb'),
-            ssim(pred, gt, convert_to='Y', channel_order='rgb'))
+    return (y_psnr(pred,
+                   gt), ssim(pred, gt, convert_to='Y', channel_order='rgb'))
 
 
 OURS = 'SFNet (ours, demo-sized)'
